@@ -1,0 +1,187 @@
+# gw: an API gateway as a Unix toolkit.  Plain GNU make.
+#
+#   make            build/libcore.a and the programs in cmd/
+#   make check      every test; the last line reads "N passed, N failed"
+#   make asan       the same suite built with -fsanitize=address,undefined
+#   make run        build and start the demo gateway on 127.0.0.1:8080
+#   make install    PREFIX=/usr/local DESTDIR=
+#
+# The user's CFLAGS, CPPFLAGS, LDFLAGS, PREFIX and DESTDIR are respected.
+
+PREFIX	?= /usr/local
+BINDIR	?= $(PREFIX)/bin
+SBINDIR	?= $(PREFIX)/sbin
+DATADIR	?= $(PREFIX)/share
+MANDIR	?= $(DATADIR)/man
+SYSCONFDIR ?= $(PREFIX)/etc
+UNITDIR	?= $(PREFIX)/lib/systemd/system
+DOCDIR	?= $(DATADIR)/doc/gw
+
+CC	?= cc
+AR	?= ar
+CFLAGS	?= -O2 -g
+BUILD	?= build
+SANITIZE ?=
+
+PKGS	= libcurl json-c libsystemd openssl
+LIBS_EXTRA = -lhttp_parser -lm
+WARN	= -Wall -Wextra -Wshadow -Wpointer-arith -Wcast-qual \
+	  -Wstrict-prototypes -Wmissing-prototypes -Wmissing-declarations \
+	  -Wwrite-strings -Wformat=2 -Wvla -Wdeclaration-after-statement \
+	  -Wimplicit-fallthrough -fno-common
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+ifneq ($(SANITIZE),)
+SAN_FLAGS = -fsanitize=$(SANITIZE) -fno-omit-frame-pointer \
+	    -fno-sanitize-recover=undefined
+endif
+
+ALL_CPPFLAGS = -D_GNU_SOURCE -Ilibcore $(PKG_CFLAGS) $(CPPFLAGS)
+ALL_CFLAGS   = -std=c11 $(WARN) $(if $(filter 1,$(WERROR)),-Werror) \
+	       $(SAN_FLAGS) $(CFLAGS)
+ALL_LDFLAGS  = -Wl,--as-needed $(SAN_FLAGS) $(LDFLAGS)
+LDLIBS	     = $(PKG_LIBS) $(LIBS_EXTRA)
+
+LIB_SRCS  := $(sort $(wildcard libcore/*.c))
+LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+TOOLS	  := $(patsubst cmd/%.c,%,$(sort $(wildcard cmd/gw-*.c)))
+TOOL_BINS := $(TOOLS:%=$(BUILD)/%)
+HELPER_SRCS := $(sort $(wildcard tests/helpers/*.c))
+HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/tests/helpers/%)
+UNIT_SRCS := $(sort $(wildcard tests/unit/*_test.c))
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz-*.c))
+REPLAY_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/tests/fuzz/replay-%)
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build-fuzz/%)
+
+MAN_PAGES := $(sort $(wildcard man/*.[1-9]))
+SHELL_SCRIPTS := $(sort $(wildcard tests/e2e/*.sh tests/*.sh scripts/*.sh \
+		   bench/*.sh) .ci/run $(wildcard bench/proxy bench/gw-bench))
+
+# keep objects of helpers, unit tests and replays between runs
+.SECONDARY:
+
+.PHONY: all check asan coverage fuzz lint run install uninstall clean deps \
+	unit e2e test-bins
+.DEFAULT_GOAL := all
+
+all: $(BUILD)/libcore.a $(TOOL_BINS)
+
+$(BUILD)/libcore.a: $(LIB_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/gw-%: $(BUILD)/cmd/gw-%.o $(BUILD)/libcore.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libcore.a $(LDLIBS)
+
+$(BUILD)/tests/helpers/%: $(BUILD)/tests/helpers/%.o $(BUILD)/libcore.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libcore.a $(LDLIBS)
+
+$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(BUILD)/libcore.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libcore.a $(LDLIBS)
+
+# Corpus replay: each fuzz target linked with a main() that feeds it files.
+$(BUILD)/tests/fuzz/replay-%: $(BUILD)/tests/fuzz/%.o \
+    $(BUILD)/tests/fuzz/replay.o $(BUILD)/libcore.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/tests/fuzz/replay.o \
+	    $(BUILD)/libcore.a $(LDLIBS)
+
+test-bins: all $(HELPER_BINS) $(UNIT_BINS) $(REPLAY_BINS)
+
+deps:
+	@sh scripts/deps.sh check
+
+# T=t1002 runs one e2e script; J= sets parallel jobs.
+check: deps test-bins
+	@BUILD=$(BUILD) T="$(T)" J="$(J)" sh tests/run.sh
+
+asan:
+	$(MAKE) BUILD=build-asan SANITIZE=address,undefined CFLAGS="-O1 -g" check
+
+coverage:
+	$(MAKE) BUILD=build-cov CFLAGS="-O0 -g --coverage" \
+	    LDFLAGS="--coverage" check
+	gcov -o build-cov/libcore libcore/*.c >/dev/null && \
+	    mv *.gcov build-cov/ 2>/dev/null; true
+
+# libFuzzer targets: make fuzz FUZZ_TIME=60 (seconds per target).
+FUZZ_TIME ?= 60
+FUZZ_CC ?= clang
+build-fuzz/libcore.a: $(LIB_SRCS)
+	@sh scripts/deps.sh fuzz
+	@mkdir -p build-fuzz/obj
+	cd build-fuzz/obj && for f in $(LIB_SRCS); do \
+	    $(FUZZ_CC) $(ALL_CPPFLAGS:-Ilibcore=-I../../libcore) -std=c11 \
+	    -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
+	    -c ../../$$f || exit 1; done
+	rm -f $@ && $(AR) rcs $@ build-fuzz/obj/*.o
+
+build-fuzz/fuzz-%: tests/fuzz/fuzz-%.c build-fuzz/libcore.a
+	$(FUZZ_CC) $(ALL_CPPFLAGS) -std=c11 -g -O1 \
+	    -fsanitize=fuzzer,address,undefined -o $@ $< \
+	    build-fuzz/libcore.a $(LDLIBS)
+
+fuzz: $(FUZZ_BINS)
+	@FUZZ_TIME=$(FUZZ_TIME) sh tests/fuzz/run.sh $(FUZZ_BINS)
+
+lint: deps
+	@BUILD=$(BUILD) LINT_ONLY=1 sh tests/run.sh
+
+# The demo: a gateway on 127.0.0.1:8080 with routes that need no other service.
+run: deps all
+	@sh scripts/run-demo.sh $(BUILD)
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR)
+	for t in $(filter-out gw-serve,$(TOOLS)); do \
+	    install -m 755 $(BUILD)/$$t $(DESTDIR)$(BINDIR)/$$t; done
+	install -m 755 $(BUILD)/gw-serve $(DESTDIR)$(BINDIR)/gw-serve
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8
+	for m in $(MAN_PAGES); do \
+	    s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+	install -d $(DESTDIR)$(DATADIR)/bash-completion/completions \
+	    $(DESTDIR)$(DATADIR)/zsh/site-functions \
+	    $(DESTDIR)$(DATADIR)/fish/vendor_completions.d
+	for f in completions/bash/*; do install -m 644 $$f \
+	    $(DESTDIR)$(DATADIR)/bash-completion/completions/; done
+	for f in completions/zsh/*; do install -m 644 $$f \
+	    $(DESTDIR)$(DATADIR)/zsh/site-functions/; done
+	for f in completions/fish/*; do install -m 644 $$f \
+	    $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/; done
+	install -d $(DESTDIR)$(UNITDIR)
+	for f in systemd/*.socket systemd/*.service; do \
+	    sed 's|@BINDIR@|$(BINDIR)|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	    $$f >$(DESTDIR)$(UNITDIR)/$${f##*/}; \
+	    chmod 644 $(DESTDIR)$(UNITDIR)/$${f##*/}; done
+	install -d $(DESTDIR)$(DATADIR)/gw/xslt $(DESTDIR)$(DATADIR)/gw/examples
+	for f in $(wildcard xslt/*.xsl); do install -m 644 $$f \
+	    $(DESTDIR)$(DATADIR)/gw/xslt/; done
+	cp -R examples/. $(DESTDIR)$(DATADIR)/gw/examples/
+	install -m 644 gw.schema.json $(DESTDIR)$(DATADIR)/gw/gw.schema.json
+
+uninstall:
+	for t in $(TOOLS); do rm -f $(DESTDIR)$(BINDIR)/$$t; done
+	for m in $(MAN_PAGES); do s=$${m##*.}; \
+	    rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
+	for f in completions/bash/*; do \
+	    rm -f $(DESTDIR)$(DATADIR)/bash-completion/completions/$${f##*/}; done
+	for f in completions/zsh/*; do \
+	    rm -f $(DESTDIR)$(DATADIR)/zsh/site-functions/$${f##*/}; done
+	for f in completions/fish/*; do \
+	    rm -f $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/$${f##*/}; done
+	for f in systemd/*.socket systemd/*.service; do \
+	    rm -f $(DESTDIR)$(UNITDIR)/$${f##*/}; done
+	rm -rf $(DESTDIR)$(DATADIR)/gw
+
+clean:
+	rm -rf build build-*
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,52 @@
+/*
+ * str.h: helpers on struct gw_str slices and on small C strings.
+ */
+#ifndef GW_STR_H
+#define GW_STR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gw.h"
+
+/* ASCII lower-case of c. */
+static inline int
+gw_tolower(int c)
+{
+	return (c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c;
+}
+
+/* The slice without leading and trailing spaces and tabs. */
+struct gw_str	gw_str_trim(struct gw_str s);
+
+/* 1 if s starts with prefix (bytes compared exactly). */
+int	gw_str_has_prefix(struct gw_str s, struct gw_str prefix);
+
+/*
+ * Parse a decimal unsigned integer that makes up all of s (no sign, no
+ * spaces), at most max.  Returns 0 and sets *out, or -1.
+ */
+int	gw_str_to_u64(struct gw_str s, uint64_t max, uint64_t *out);
+
+/*
+ * Look for token (case-insensitive) in a comma-separated header value such
+ * as "keep-alive, Upgrade".  Returns 1 if present.
+ */
+int	gw_str_list_has(struct gw_str list, const char *token);
+
+/*
+ * Copy s into dst (size dstsize), NUL-terminated; returns -1 (and copies
+ * nothing) if it does not fit.
+ */
+int	gw_str_copy(char *dst, size_t dstsize, struct gw_str s);
+
+/* strdup of a slice; caller frees.  NULL on out of memory. */
+char	*gw_str_dup(struct gw_str s);
+
+/*
+ * Levenshtein distance between a and b, capped at cap + 1 (used for "did you
+ * mean" suggestions).
+ */
+size_t	gw_str_distance(const char *a, const char *b, size_t cap);
+
+#endif /* GW_STR_H */
