@@ -1,0 +1,1171 @@
+/*
+ * cfg-parse.c: reading the gateway's JSON configuration (gw.conf(5)).
+ *
+ * A syntax error stops the parse (the JSON reader says where); after that
+ * every value is checked and every problem reported, each as
+ * "file:line:column: JSON.path: message".  Unknown keys are errors, with a
+ * suggestion when one is close: they are almost always typos.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "cfg.h"
+#include "err.h"
+#include "gw.h"
+#include "json.h"
+#include "log.h"
+#include "route.h"
+#include "sock.h"
+#include "str.h"
+
+#define MAX_STATIC_FILE	(16 * 1024 * 1024)
+#define MAX_ERRORS	100
+
+struct ck {
+	struct gw_jdoc	*doc;
+	const char	*origin;
+	char		 dir[PATH_MAX];		/* for relative file names */
+	struct gw_buf	 errs;
+	int		 nerr;
+	char		 path[1024];
+	size_t		 plen;
+	struct gw_cfg	*cfg;
+};
+
+/* The JSON path of the value being checked. */
+
+static size_t
+push_key(struct ck *ck, const char *key)
+{
+	size_t	 old = ck->plen;
+	int	 n;
+
+	n = snprintf(ck->path + ck->plen, sizeof(ck->path) - ck->plen, "%s%s",
+	    ck->plen > 0 ? "." : "", key);
+	if (n > 0 && (size_t)n < sizeof(ck->path) - ck->plen)
+		ck->plen += (size_t)n;
+	return old;
+}
+
+static size_t
+push_index(struct ck *ck, size_t i)
+{
+	size_t	 old = ck->plen;
+	int	 n;
+
+	n = snprintf(ck->path + ck->plen, sizeof(ck->path) - ck->plen,
+	    "[%zu]", i);
+	if (n > 0 && (size_t)n < sizeof(ck->path) - ck->plen)
+		ck->plen += (size_t)n;
+	return old;
+}
+
+static void
+pop(struct ck *ck, size_t old)
+{
+	ck->plen = old;
+	ck->path[old] = '\0';
+}
+
+/*
+ * Report an error at value v, or (for a null value, which has no object)
+ * at key in parent.
+ */
+static void	cerr(struct ck *ck, const struct json_object *parent,
+		    const char *key, const struct json_object *v,
+		    const char *fmt, ...) __attribute__((__format__(printf, 5, 6)));
+
+static void
+cerr(struct ck *ck, const struct json_object *parent, const char *key,
+    const struct json_object *v, const char *fmt, ...)
+{
+	unsigned	line = 0, col = 0;
+	va_list		ap;
+	char		msg[512];
+
+	if (++ck->nerr > MAX_ERRORS)
+		return;
+	if ((v == NULL || gw_jdoc_pos(ck->doc, v, &line, &col) == -1) &&
+	    (parent == NULL || key == NULL ||
+	    gw_jdoc_key_pos(ck->doc, parent, key, &line, &col) == -1) &&
+	    (parent == NULL || gw_jdoc_pos(ck->doc, parent, &line, &col) == -1))
+		line = col = 0;
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (line > 0)
+		(void)gw_buf_printf(&ck->errs, NULL, "%s:%u:%u: %s: %s\n",
+		    ck->origin, line, col, ck->plen > 0 ? ck->path : "(top)",
+		    msg);
+	else
+		(void)gw_buf_printf(&ck->errs, NULL, "%s: %s: %s\n", ck->origin,
+		    ck->plen > 0 ? ck->path : "(top)", msg);
+	if (ck->nerr == MAX_ERRORS)
+		(void)gw_buf_printf(&ck->errs, NULL,
+		    "%s: too many errors; stopping\n", ck->origin);
+}
+
+static const char *
+closest(const char *word, const char *const *list)
+{
+	const char	*best = NULL;
+	size_t		 bd = 3;
+
+	for (size_t i = 0; list[i] != NULL; i++) {
+		size_t d = gw_str_distance(word, list[i], 2);
+
+		if (d < bd) {
+			bd = d;
+			best = list[i];
+		}
+	}
+	return best;
+}
+
+/* v must be an object whose keys are all in allowed. */
+static int
+check_object(struct ck *ck, const struct json_object *parent, const char *key,
+    const struct json_object *v, const char *const *allowed)
+{
+	struct gw_jv_iter	 it;
+	const char		*k;
+	struct json_object	*val;
+
+	if (gw_jv_type(v) != GW_JT_OBJECT) {
+		cerr(ck, parent, key, v, "expected an object, not %s",
+		    gw_jv_type_name(gw_jv_type(v)));
+		return -1;
+	}
+	gw_jv_iter_init(&it, v);
+	while (gw_jv_iter_next(&it, &k, &val)) {
+		const char	*sug;
+		size_t		 i, old;
+
+		for (i = 0; allowed[i] != NULL; i++)
+			if (strcmp(allowed[i], k) == 0)
+				break;
+		if (allowed[i] != NULL)
+			continue;
+		old = push_key(ck, k);
+		if ((sug = closest(k, allowed)) != NULL)
+			cerr(ck, v, k, NULL, "unknown key '%s'; did you mean "
+			    "'%s'?", k, sug);
+		else
+			cerr(ck, v, k, NULL, "unknown key '%s'", k);
+		pop(ck, old);
+	}
+	return 0;
+}
+
+/* Typed members.  Each returns 1 if present and valid, 0 if absent. */
+
+static int
+get_str(struct ck *ck, const struct json_object *obj, const char *key,
+    char **out)
+{
+	struct json_object	*v;
+	const char		*s;
+	size_t			 len, old;
+	int			 rc = 1;
+
+	if (!gw_jv_get(obj, key, &v))
+		return 0;
+	old = push_key(ck, key);
+	if (gw_jv_type(v) != GW_JT_STRING) {
+		cerr(ck, obj, key, v, "expected a string, not %s",
+		    gw_jv_type_name(gw_jv_type(v)));
+		rc = -1;
+	} else {
+		s = gw_jv_str(v, &len);
+		if (strlen(s) != len) {
+			cerr(ck, obj, key, v, "NUL byte in string");
+			rc = -1;
+		} else if ((*out = strdup(s)) == NULL) {
+			cerr(ck, obj, key, v, "out of memory");
+			rc = -1;
+		}
+	}
+	pop(ck, old);
+	return rc;
+}
+
+static int
+get_u64(struct ck *ck, const struct json_object *obj, const char *key,
+    uint64_t min, uint64_t max, uint64_t *out)
+{
+	struct json_object	*v;
+	size_t			 old;
+	int			 rc = 1;
+
+	if (!gw_jv_get(obj, key, &v))
+		return 0;
+	old = push_key(ck, key);
+	if (gw_jv_type(v) != GW_JT_INT) {
+		cerr(ck, obj, key, v, "expected an integer, not %s",
+		    gw_jv_type_name(gw_jv_type(v)));
+		rc = -1;
+	} else if (gw_jv_int(v) < 0 || (uint64_t)gw_jv_int(v) < min ||
+	    (uint64_t)gw_jv_int(v) > max) {
+		cerr(ck, obj, key, v, "must be from %llu to %llu",
+		    (unsigned long long)min, (unsigned long long)max);
+		rc = -1;
+	} else
+		*out = (uint64_t)gw_jv_int(v);
+	pop(ck, old);
+	return rc;
+}
+
+static int
+get_u32(struct ck *ck, const struct json_object *obj, const char *key,
+    uint32_t min, uint32_t max, uint32_t *out)
+{
+	uint64_t	v;
+	int		rc;
+
+	if ((rc = get_u64(ck, obj, key, min, max, &v)) == 1)
+		*out = (uint32_t)v;
+	return rc;
+}
+
+static int
+get_bool(struct ck *ck, const struct json_object *obj, const char *key,
+    int *out)
+{
+	struct json_object	*v;
+	size_t			 old;
+
+	if (!gw_jv_get(obj, key, &v))
+		return 0;
+	if (gw_jv_type(v) != GW_JT_BOOL) {
+		old = push_key(ck, key);
+		cerr(ck, obj, key, v, "expected true or false, not %s",
+		    gw_jv_type_name(gw_jv_type(v)));
+		pop(ck, old);
+		return -1;
+	}
+	*out = gw_jv_bool(v);
+	return 1;
+}
+
+/* A string or an array of strings; *out is NULL-terminated. */
+static int
+get_strs(struct ck *ck, const struct json_object *obj, const char *key,
+    char ***out, size_t *n)
+{
+	struct json_object	*v;
+	size_t			 old, cnt;
+	char			**list;
+	int			 rc = 1;
+
+	*out = NULL;
+	*n = 0;
+	if (!gw_jv_get(obj, key, &v))
+		return 0;
+	old = push_key(ck, key);
+	if (gw_jv_type(v) == GW_JT_STRING)
+		cnt = 1;
+	else if (gw_jv_type(v) == GW_JT_ARRAY)
+		cnt = gw_jv_len(v);
+	else {
+		cerr(ck, obj, key, v, "expected a string or an array of "
+		    "strings, not %s", gw_jv_type_name(gw_jv_type(v)));
+		pop(ck, old);
+		return -1;
+	}
+	if ((list = calloc(cnt + 1, sizeof(*list))) == NULL) {
+		cerr(ck, obj, key, v, "out of memory");
+		pop(ck, old);
+		return -1;
+	}
+	for (size_t i = 0; i < cnt; i++) {
+		struct json_object *e = gw_jv_type(v) == GW_JT_STRING ? v :
+		    gw_jv_at(v, i);
+		size_t o2 = gw_jv_type(v) == GW_JT_ARRAY ? push_index(ck, i) :
+		    ck->plen;
+
+		if (gw_jv_type(e) != GW_JT_STRING) {
+			cerr(ck, v, NULL, e, "expected a string, not %s",
+			    gw_jv_type_name(gw_jv_type(e)));
+			rc = -1;
+		} else if ((list[*n] = strdup(gw_jv_str(e, NULL))) == NULL) {
+			cerr(ck, v, NULL, e, "out of memory");
+			rc = -1;
+		} else
+			(*n)++;
+		pop(ck, o2);
+	}
+	*out = list;
+	pop(ck, old);
+	return rc;
+}
+
+/* Top-level settings. */
+
+static void
+parse_limits(struct ck *ck, const struct json_object *root)
+{
+	static const char *const keys[] = {
+		"max_header_bytes", "max_uri_bytes", "max_headers",
+		"max_body_bytes", "header_timeout_ms", "keepalive_timeout_ms",
+		"body_timeout_ms", "send_timeout_ms", "max_connections",
+		"drain_timeout_ms", NULL
+	};
+	struct gw_cfg		*cfg = ck->cfg;
+	struct json_object	*v;
+	size_t			 old;
+	uint64_t		 u;
+
+	if (!gw_jv_get(root, "limits", &v))
+		return;
+	old = push_key(ck, "limits");
+	if (check_object(ck, root, "limits", v, keys) == 0) {
+		if (get_u64(ck, v, "max_header_bytes", 1024, 1024 * 1024,
+		    &u) == 1)
+			cfg->limits.max_header_bytes = (size_t)u;
+		if (get_u64(ck, v, "max_uri_bytes", 256, 1024 * 1024, &u) == 1)
+			cfg->limits.max_uri_bytes = (size_t)u;
+		if (get_u64(ck, v, "max_headers", 8, GW_MAX_HEADERS, &u) == 1)
+			cfg->limits.max_headers = (size_t)u;
+		(void)get_u64(ck, v, "max_body_bytes", 0, UINT64_MAX / 4,
+		    &cfg->max_body_bytes);
+		(void)get_u32(ck, v, "header_timeout_ms", 100, 3600000,
+		    &cfg->header_timeout_ms);
+		(void)get_u32(ck, v, "keepalive_timeout_ms", 100, 3600000,
+		    &cfg->keepalive_timeout_ms);
+		(void)get_u32(ck, v, "body_timeout_ms", 100, 3600000,
+		    &cfg->body_timeout_ms);
+		(void)get_u32(ck, v, "send_timeout_ms", 100, 3600000,
+		    &cfg->send_timeout_ms);
+		(void)get_u32(ck, v, "max_connections", 1, 10000000,
+		    &cfg->max_connections);
+		(void)get_u32(ck, v, "drain_timeout_ms", 0, 3600000,
+		    &cfg->drain_timeout_ms);
+	}
+	pop(ck, old);
+}
+
+static void
+parse_top(struct ck *ck, const struct json_object *root)
+{
+	struct gw_cfg		*cfg = ck->cfg;
+	struct json_object	*v;
+	char			*s = NULL;
+	size_t			 old;
+
+	if (get_strs(ck, root, "listen", &cfg->listen, &cfg->nlisten) == 1) {
+		gw_jv_get(root, "listen", &v);
+		old = push_key(ck, "listen");
+		for (size_t i = 0; i < cfg->nlisten; i++) {
+			struct gw_err err;
+
+			if (gw_sock_check_addr(cfg->listen[i], &err) == -1)
+				cerr(ck, root, "listen", gw_jv_type(v) ==
+				    GW_JT_ARRAY ? gw_jv_at(v, i) : v, "%s",
+				    err.msg);
+		}
+		pop(ck, old);
+	}
+	if (gw_jv_get(root, "workers", &v)) {
+		old = push_key(ck, "workers");
+		if (gw_jv_type(v) == GW_JT_STRING &&
+		    strcmp(gw_jv_str(v, NULL), "auto") == 0)
+			cfg->workers = 0;
+		else if (gw_jv_type(v) == GW_JT_INT && gw_jv_int(v) >= 1 &&
+		    gw_jv_int(v) <= GW_MAX_WORKERS)
+			cfg->workers = (int)gw_jv_int(v);
+		else
+			cerr(ck, root, "workers", v, "expected \"auto\" or a "
+			    "number of workers from 1 to %d", GW_MAX_WORKERS);
+		pop(ck, old);
+	}
+	if (get_str(ck, root, "log_level", &s) == 1) {
+		enum gw_log_level lvl;
+
+		if (gw_log_level_parse(s, &lvl) == -1) {
+			gw_jv_get(root, "log_level", &v);
+			old = push_key(ck, "log_level");
+			cerr(ck, root, "log_level", v, "unknown level '%s': "
+			    "expected err, warning, notice, info or debug", s);
+			pop(ck, old);
+		} else
+			cfg->log_level = (int)lvl;
+	}
+	free(s);
+	(void)get_bool(ck, root, "access_log", &cfg->access_log);
+	parse_limits(ck, root);
+}
+
+/* Upstreams. */
+
+static void
+parse_upstream(struct ck *ck, const struct json_object *ups, const char *name,
+    const struct json_object *v, struct gw_cfg_upstream *u)
+{
+	static const char *const keys[] = {
+		"targets", "balance", "connect_timeout_ms", "timeout_ms",
+		"idle_timeout_ms", "retries", "max_fails", "fail_timeout_ms",
+		"keepalive", "keepalive_timeout_ms", "ca_file", "tls_verify",
+		"preserve_host", NULL
+	};
+	struct json_object	*t;
+	char			*s = NULL, **urls = NULL;
+	size_t			 nurls = 0, old;
+
+	gw_cfg_upstream_defaults(u);
+	if ((u->name = strdup(name)) == NULL) {
+		cerr(ck, ups, name, v, "out of memory");
+		return;
+	}
+	if (check_object(ck, ups, name, v, keys) == -1)
+		return;
+	if (get_strs(ck, v, "targets", &urls, &nurls) == 0)
+		cerr(ck, ups, name, v, "an upstream needs \"targets\"");
+	else if (nurls == 0 || nurls > GW_MAX_TARGETS) {
+		gw_jv_get(v, "targets", &t);
+		old = push_key(ck, "targets");
+		cerr(ck, v, "targets", t, "need 1 to %d targets",
+		    GW_MAX_TARGETS);
+		pop(ck, old);
+	} else if ((u->targets = calloc(nurls, sizeof(*u->targets))) == NULL)
+		cerr(ck, v, "targets", NULL, "out of memory");
+	else {
+		gw_jv_get(v, "targets", &t);
+		old = push_key(ck, "targets");
+		for (size_t i = 0; i < nurls; i++) {
+			struct gw_err	err;
+			size_t		o2 = push_index(ck, i);
+
+			if (gw_cfg_parse_target(urls[i], &u->targets[u->ntargets],
+			    &err) == -1)
+				cerr(ck, t, NULL, gw_jv_type(t) == GW_JT_ARRAY ?
+				    gw_jv_at(t, i) : t, "%s", err.msg);
+			else
+				u->ntargets++;
+			pop(ck, o2);
+		}
+		pop(ck, old);
+	}
+	for (size_t i = 0; i < nurls; i++)
+		free(urls[i]);
+	free(urls);
+	if (get_str(ck, v, "balance", &s) == 1) {
+		if (strcmp(s, "round-robin") == 0)
+			u->balance = GW_BALANCE_ROUND_ROBIN;
+		else if (strcmp(s, "least-connections") == 0)
+			u->balance = GW_BALANCE_LEAST_CONN;
+		else {
+			gw_jv_get(v, "balance", &t);
+			old = push_key(ck, "balance");
+			cerr(ck, v, "balance", t, "unknown balance '%s': "
+			    "expected round-robin or least-connections", s);
+			pop(ck, old);
+		}
+	}
+	free(s);
+	(void)get_u32(ck, v, "connect_timeout_ms", 1, 3600000,
+	    &u->connect_timeout_ms);
+	(void)get_u32(ck, v, "timeout_ms", 1, 86400000, &u->timeout_ms);
+	(void)get_u32(ck, v, "idle_timeout_ms", 1, 86400000,
+	    &u->idle_timeout_ms);
+	(void)get_u32(ck, v, "retries", 0, 3, &u->retries);
+	(void)get_u32(ck, v, "max_fails", 0, 1000, &u->max_fails);
+	(void)get_u32(ck, v, "fail_timeout_ms", 0, 86400000,
+	    &u->fail_timeout_ms);
+	(void)get_u32(ck, v, "keepalive", 0, 100000, &u->keepalive);
+	(void)get_u32(ck, v, "keepalive_timeout_ms", 1, 3600000,
+	    &u->keepalive_timeout_ms);
+	if (get_str(ck, v, "ca_file", &u->ca_file) == 1 &&
+	    u->ca_file[0] != '/') {
+		char	 full[PATH_MAX * 2];
+		char	*abs;
+
+		(void)snprintf(full, sizeof(full), "%s/%s", ck->dir,
+		    u->ca_file);
+		if ((abs = strdup(full)) != NULL) {
+			free(u->ca_file);
+			u->ca_file = abs;
+		}
+	}
+	if (u->ca_file != NULL && access(u->ca_file, R_OK) == -1) {
+		gw_jv_get(v, "ca_file", &t);
+		old = push_key(ck, "ca_file");
+		cerr(ck, v, "ca_file", t, "cannot read '%s': %s", u->ca_file,
+		    strerror(errno));
+		pop(ck, old);
+	}
+	(void)get_bool(ck, v, "tls_verify", &u->tls_verify);
+	(void)get_bool(ck, v, "preserve_host", &u->preserve_host);
+}
+
+static void
+parse_upstreams(struct ck *ck, const struct json_object *root)
+{
+	struct gw_cfg		*cfg = ck->cfg;
+	struct json_object	*ups, *v;
+	struct gw_jv_iter	 it;
+	const char		*name;
+	size_t			 old, n;
+
+	if (!gw_jv_get(root, "upstreams", &ups))
+		return;
+	old = push_key(ck, "upstreams");
+	if (gw_jv_type(ups) != GW_JT_OBJECT) {
+		cerr(ck, root, "upstreams", ups, "expected an object of "
+		    "upstreams by name, not %s",
+		    gw_jv_type_name(gw_jv_type(ups)));
+		pop(ck, old);
+		return;
+	}
+	n = gw_jv_len(ups);
+	if (n > 0 && (cfg->upstreams = calloc(n, sizeof(*cfg->upstreams))) ==
+	    NULL) {
+		cerr(ck, root, "upstreams", ups, "out of memory");
+		pop(ck, old);
+		return;
+	}
+	gw_jv_iter_init(&it, ups);
+	while (gw_jv_iter_next(&it, &name, &v)) {
+		size_t o2 = push_key(ck, name);
+
+		parse_upstream(ck, ups, name, v,
+		    &cfg->upstreams[cfg->nupstreams++]);
+		pop(ck, o2);
+	}
+	pop(ck, old);
+}
+
+/* Routes. */
+
+static const char *const handler_names[] = { "proxy", "static", NULL };
+
+static char *
+read_file_rel(struct ck *ck, const char *name, size_t *lenp, char *why,
+    size_t whysize)
+{
+	char		 full[PATH_MAX];
+	struct gw_buf	 b;
+	FILE		*fp;
+	char		 chunk[8192];
+	size_t		 n;
+	int		 len;
+
+	if (name[0] == '/')
+		len = snprintf(full, sizeof(full), "%s", name);
+	else
+		len = snprintf(full, sizeof(full), "%s/%s", ck->dir, name);
+	if (len < 0 || (size_t)len >= sizeof(full)) {
+		(void)snprintf(why, whysize, "file name too long");
+		return NULL;
+	}
+	if ((fp = fopen(full, "rb")) == NULL) {
+		(void)snprintf(why, whysize, "cannot open '%s': %s", full,
+		    strerror(errno));
+		return NULL;
+	}
+	gw_buf_init(&b, MAX_STATIC_FILE);
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+		if (gw_buf_append(&b, chunk, n, NULL) == -1) {
+			(void)snprintf(why, whysize, "'%s' is larger than %d "
+			    "bytes", full, MAX_STATIC_FILE);
+			fclose(fp);
+			gw_buf_release(&b);
+			return NULL;
+		}
+	if (ferror(fp)) {
+		(void)snprintf(why, whysize, "cannot read '%s'", full);
+		fclose(fp);
+		gw_buf_release(&b);
+		return NULL;
+	}
+	fclose(fp);
+	return gw_buf_take(&b, lenp, NULL);
+}
+
+static void
+parse_static(struct ck *ck, const struct json_object *route,
+    const struct json_object *v, struct gw_cfg_static *st)
+{
+	static const char *const keys[] = {
+		"status", "headers", "body", "json", "file", NULL
+	};
+	struct json_object	*h, *j;
+	uint64_t		 status = 200;
+	char			*body = NULL, *file = NULL;
+	int			 nbody = 0, has_ctype = 0;
+	size_t			 old;
+
+	st->status = 200;
+	if (check_object(ck, route, "static", v, keys) == -1)
+		return;
+	if (get_u64(ck, v, "status", 100, 599, &status) == 1)
+		st->status = (int)status;
+	if (gw_jv_get(v, "headers", &h)) {
+		struct gw_jv_iter	 it;
+		const char		*k;
+		struct json_object	*hv;
+
+		old = push_key(ck, "headers");
+		if (gw_jv_type(h) != GW_JT_OBJECT)
+			cerr(ck, v, "headers", h, "expected an object of "
+			    "field names and values");
+		else if ((st->headers = calloc(gw_jv_len(h) + 1,
+		    sizeof(*st->headers))) != NULL) {
+			gw_jv_iter_init(&it, h);
+			while (gw_jv_iter_next(&it, &k, &hv)) {
+				size_t		 o2 = push_key(ck, k);
+				const char	*val;
+				int		 ok = k[0] != '\0';
+
+				for (const char *p = k; *p != '\0'; p++)
+					if (!gw_http_is_tchar((unsigned char)*p))
+						ok = 0;
+				if (!ok)
+					cerr(ck, h, k, NULL, "'%s' is not a "
+					    "field name", k);
+				else if (gw_jv_type(hv) != GW_JT_STRING)
+					cerr(ck, h, k, hv, "expected a string");
+				else {
+					val = gw_jv_str(hv, NULL);
+					for (const char *p = val; *p != '\0';
+					    p++)
+						if ((unsigned char)*p < 0x20 &&
+						    *p != '\t')
+							ok = 0;
+					if (!ok)
+						cerr(ck, h, k, hv, "control "
+						    "character in value");
+					else {
+						struct gw_http_header *f =
+						    &st->headers[st->nheaders];
+
+						f->name = gw_str_cstr(strdup(k));
+						f->value =
+						    gw_str_cstr(strdup(val));
+						if (f->name.p == NULL ||
+						    f->value.p == NULL) {
+							cerr(ck, h, k, hv,
+							    "out of memory");
+							free((char *)(uintptr_t)
+							    f->name.p);
+							free((char *)(uintptr_t)
+							    f->value.p);
+						} else {
+							st->nheaders++;
+							if (gw_str_caseeq_cstr(
+							    f->name,
+							    "content-type"))
+								has_ctype = 1;
+						}
+					}
+				}
+				pop(ck, o2);
+			}
+		}
+		pop(ck, old);
+	}
+	if (get_str(ck, v, "body", &body) == 1) {
+		nbody++;
+		st->body = body;
+		st->body_len = strlen(body);
+	}
+	if (gw_jv_get(v, "json", &j)) {
+		struct gw_buf	b;
+		struct gw_err	err;
+
+		nbody++;
+		gw_buf_init(&b, MAX_STATIC_FILE);
+		if (gw_jv_serialize(j, &b, &err) == -1) {
+			old = push_key(ck, "json");
+			cerr(ck, v, "json", j, "%s", err.msg);
+			pop(ck, old);
+			gw_buf_release(&b);
+		} else {
+			(void)gw_buf_putc(&b, '\n', NULL);
+			free(st->body);
+			st->body = gw_buf_take(&b, &st->body_len, NULL);
+			if (!has_ctype && st->headers != NULL) {
+				st->headers[st->nheaders].name =
+				    gw_str_cstr(strdup("Content-Type"));
+				st->headers[st->nheaders].value =
+				    gw_str_cstr(strdup("application/json"));
+				st->nheaders++;
+			} else if (!has_ctype) {
+				if ((st->headers = calloc(1,
+				    sizeof(*st->headers))) != NULL) {
+					st->headers[0].name = gw_str_cstr(
+					    strdup("Content-Type"));
+					st->headers[0].value = gw_str_cstr(
+					    strdup("application/json"));
+					st->nheaders = 1;
+				}
+			}
+		}
+	}
+	if (get_str(ck, v, "file", &file) == 1) {
+		char	why[PATH_MAX * 2];
+		char	*data;
+		size_t	len;
+
+		nbody++;
+		if ((data = read_file_rel(ck, file, &len, why,
+		    sizeof(why))) == NULL) {
+			struct json_object *f;
+
+			gw_jv_get(v, "file", &f);
+			old = push_key(ck, "file");
+			cerr(ck, v, "file", f, "%s", why);
+			pop(ck, old);
+		} else {
+			free(st->body);
+			st->body = data;
+			st->body_len = len;
+		}
+		free(file);
+	}
+	if (nbody > 1)
+		cerr(ck, route, "static", v, "give one of \"body\", \"json\" "
+		    "and \"file\", not several");
+	if (st->body == NULL && (st->body = strdup("")) == NULL)
+		cerr(ck, route, "static", v, "out of memory");
+}
+
+static size_t
+find_upstream(const struct gw_cfg *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->nupstreams; i++)
+		if (cfg->upstreams[i].name != NULL &&
+		    strcmp(cfg->upstreams[i].name, name) == 0)
+			return i;
+	return SIZE_MAX;
+}
+
+static void
+unknown_upstream(struct ck *ck, const struct json_object *parent,
+    const char *key, const struct json_object *v, const char *name)
+{
+	const char	*names[65];
+	const char	*sug;
+	size_t		 n = 0;
+
+	for (size_t i = 0; i < ck->cfg->nupstreams && n < 64; i++)
+		if (ck->cfg->upstreams[i].name != NULL)
+			names[n++] = ck->cfg->upstreams[i].name;
+	names[n] = NULL;
+	if ((sug = closest(name, names)) != NULL)
+		cerr(ck, parent, key, v, "unknown upstream '%s'; did you mean "
+		    "'%s'?", name, sug);
+	else
+		cerr(ck, parent, key, v, "unknown upstream '%s'", name);
+}
+
+/* Is every "{name}" of tmpl a parameter of the route's path? */
+static int
+params_known(const char *tmpl, const char *path, char *missing, size_t msize)
+{
+	for (const char *p = tmpl; (p = strchr(p, '{')) != NULL; p++) {
+		const char	*e = strchr(p, '}');
+		char		 want[80];
+
+		if (e == NULL) {
+			(void)snprintf(missing, msize, "%s", p);
+			return 0;
+		}
+		(void)snprintf(want, sizeof(want), "%.*s", (int)(e - p + 1), p);
+		if (path == NULL || strstr(path, want) == NULL) {
+			(void)snprintf(missing, msize, "%s", want);
+			return 0;
+		}
+		p = e;
+	}
+	return 1;
+}
+
+static void
+parse_proxy(struct ck *ck, const struct json_object *route,
+    const struct json_object *v, struct gw_cfg_route *r)
+{
+	static const char *const keys[] = {
+		"upstream", "strip_prefix", "path", NULL
+	};
+	struct json_object	*u;
+	char			*name = NULL;
+
+	if (gw_jv_type(v) == GW_JT_STRING) {
+		name = strdup(gw_jv_str(v, NULL));
+		u = (struct json_object *)(uintptr_t)v;
+	} else {
+		if (check_object(ck, route, "proxy", v, keys) == -1)
+			return;
+		if (get_str(ck, v, "upstream", &name) == 0) {
+			cerr(ck, route, "proxy", v, "proxy needs \"upstream\"");
+			return;
+		}
+		gw_jv_get(v, "upstream", &u);
+		(void)get_bool(ck, v, "strip_prefix", &r->proxy.strip_prefix);
+		if (get_str(ck, v, "path", &r->proxy.path) == 1) {
+			char		 miss[96];
+			struct json_object *pv;
+			size_t		 old = push_key(ck, "path");
+
+			gw_jv_get(v, "path", &pv);
+			if (r->proxy.path[0] != '/')
+				cerr(ck, v, "path", pv, "must start with '/'");
+			else if (!params_known(r->proxy.path, r->path, miss,
+			    sizeof(miss)))
+				cerr(ck, v, "path", pv, "'%s' is not a "
+				    "parameter of the route's path", miss);
+			pop(ck, old);
+		}
+	}
+	if (name == NULL)
+		return;
+	if ((r->proxy.upstream = find_upstream(ck->cfg, name)) == SIZE_MAX) {
+		size_t old = gw_jv_type(v) == GW_JT_STRING ? ck->plen :
+		    push_key(ck, "upstream");
+
+		unknown_upstream(ck, gw_jv_type(v) == GW_JT_STRING ? route : v,
+		    gw_jv_type(v) == GW_JT_STRING ? "proxy" : "upstream", u,
+		    name);
+		pop(ck, old);
+	}
+	free(name);
+}
+
+static void
+parse_match(struct ck *ck, const struct json_object *route,
+    const struct json_object *m, struct gw_cfg_route *r)
+{
+	static const char *const keys[] = {
+		"host", "path", "prefix", "methods", "headers", NULL
+	};
+	struct json_object	*v;
+	char			*prefix = NULL;
+	size_t			 old;
+
+	if (check_object(ck, route, "match", m, keys) == -1)
+		return;
+	(void)get_str(ck, m, "host", &r->host);
+	(void)get_str(ck, m, "path", &r->path);
+	(void)get_str(ck, m, "prefix", &prefix);
+	if (r->path != NULL && prefix != NULL) {
+		cerr(ck, route, "match", m, "give \"path\" or \"prefix\", not "
+		    "both");
+		free(prefix);
+	} else if (prefix != NULL) {
+		r->path = prefix;
+		r->kind = GW_ROUTE_PREFIX;
+	} else if (r->path == NULL) {
+		/* no path: everything */
+		if ((r->path = strdup("/")) == NULL)
+			cerr(ck, route, "match", m, "out of memory");
+		r->kind = GW_ROUTE_PREFIX;
+	}
+	if (r->path != NULL) {
+		struct gw_err	err;
+		const char	*key = prefix != NULL ? "prefix" : "path";
+
+		if (gw_jv_get(m, key, &v) &&
+		    gw_route_check_pattern(r->path, &err) == -1) {
+			old = push_key(ck, key);
+			cerr(ck, m, key, v, "%s", err.msg);
+			pop(ck, old);
+		}
+	}
+	if (gw_jv_get(m, "methods", &v)) {
+		old = push_key(ck, "methods");
+		if (gw_jv_type(v) != GW_JT_ARRAY || gw_jv_len(v) == 0)
+			cerr(ck, m, "methods", v, "expected an array of "
+			    "method names such as [\"GET\", \"POST\"]");
+		else
+			for (size_t i = 0; i < gw_jv_len(v); i++) {
+				struct json_object	*e = gw_jv_at(v, i);
+				uint64_t		 bit;
+				size_t			 o2 = push_index(ck, i);
+
+				if (gw_jv_type(e) != GW_JT_STRING ||
+				    gw_route_method_bit(gw_jv_str(e, NULL),
+				    &bit) == -1)
+					cerr(ck, v, NULL, e, "unknown method; "
+					    "method names are upper case, as "
+					    "\"GET\"");
+				else
+					r->methods |= bit;
+				pop(ck, o2);
+			}
+		pop(ck, old);
+	}
+	if (gw_jv_get(m, "headers", &v)) {
+		struct gw_jv_iter	 it;
+		const char		*k;
+		struct json_object	*hv;
+
+		old = push_key(ck, "headers");
+		if (gw_jv_type(v) != GW_JT_OBJECT)
+			cerr(ck, m, "headers", v, "expected an object: field "
+			    "name to a value, or to true for \"present\"");
+		else if ((r->headers = calloc(gw_jv_len(v) + 1,
+		    sizeof(*r->headers))) != NULL) {
+			gw_jv_iter_init(&it, v);
+			while (gw_jv_iter_next(&it, &k, &hv)) {
+				struct gw_route_header_match *hm =
+				    &r->headers[r->nheaders];
+				size_t o2 = push_key(ck, k);
+
+				if (gw_jv_type(hv) == GW_JT_BOOL &&
+				    gw_jv_bool(hv)) {
+					hm->name = strdup(k);
+					r->nheaders++;
+				} else if (gw_jv_type(hv) == GW_JT_STRING) {
+					hm->name = strdup(k);
+					hm->value = strdup(gw_jv_str(hv, NULL));
+					r->nheaders++;
+				} else
+					cerr(ck, v, k, hv, "expected a string "
+					    "or true");
+				pop(ck, o2);
+			}
+		}
+		pop(ck, old);
+	}
+}
+
+static void
+parse_route(struct ck *ck, const struct json_object *routes, size_t idx,
+    const struct json_object *v, struct gw_cfg_route *r)
+{
+	static const char *const keys[] = {
+		"name", "match", "proxy", "static", "max_body_bytes",
+		"policies", NULL
+	};
+	struct json_object	*m, *h;
+	int			 nhandlers = 0;
+	size_t			 old;
+
+	r->max_body_bytes = 0;
+	if (check_object(ck, routes, NULL, v, keys) == -1)
+		return;
+	if (get_str(ck, v, "name", &r->name) == 0) {
+		char buf[32];
+
+		(void)snprintf(buf, sizeof(buf), "routes[%zu]", idx);
+		r->name = strdup(buf);
+	}
+	if (gw_jv_get(v, "match", &m)) {
+		old = push_key(ck, "match");
+		parse_match(ck, v, m, r);
+		pop(ck, old);
+	} else if ((r->path = strdup("/")) != NULL)
+		r->kind = GW_ROUTE_PREFIX;
+	(void)get_u64(ck, v, "max_body_bytes", 0, UINT64_MAX / 4,
+	    &r->max_body_bytes);
+	if (gw_jv_get(v, "policies", &h)) {
+		old = push_key(ck, "policies");
+		if (gw_jv_type(h) != GW_JT_ARRAY)
+			cerr(ck, v, "policies", h, "expected an array");
+		else
+			for (size_t i = 0; i < gw_jv_len(h); i++) {
+				size_t o2 = push_index(ck, i);
+
+				cerr(ck, h, NULL, gw_jv_at(h, i), "no policy "
+				    "types are available in this build");
+				pop(ck, o2);
+			}
+		pop(ck, old);
+	}
+	for (size_t i = 0; handler_names[i] != NULL; i++) {
+		if (!gw_jv_get(v, handler_names[i], &h))
+			continue;
+		nhandlers++;
+		old = push_key(ck, handler_names[i]);
+		if (strcmp(handler_names[i], "proxy") == 0) {
+			r->handler = GW_HANDLER_PROXY;
+			if (gw_jv_type(h) != GW_JT_STRING &&
+			    gw_jv_type(h) != GW_JT_OBJECT)
+				cerr(ck, v, "proxy", h, "expected an upstream "
+				    "name or an object");
+			else
+				parse_proxy(ck, v, h, r);
+		} else {
+			r->handler = GW_HANDLER_STATIC;
+			parse_static(ck, v, h, &r->stat);
+		}
+		pop(ck, old);
+	}
+	if (nhandlers != 1)
+		cerr(ck, routes, NULL, v, "a route needs exactly one handler: "
+		    "\"proxy\" or \"static\"");
+	if (r->proxy.strip_prefix && r->kind != GW_ROUTE_PREFIX) {
+		old = push_key(ck, "proxy");
+		cerr(ck, v, "proxy", NULL, "strip_prefix needs a \"prefix\" "
+		    "route");
+		pop(ck, old);
+	}
+}
+
+static void
+parse_routes(struct ck *ck, const struct json_object *root)
+{
+	struct gw_cfg		*cfg = ck->cfg;
+	struct json_object	*routes;
+	size_t			 old, n;
+
+	if (!gw_jv_get(root, "routes", &routes)) {
+		if (cfg->nupstreams == 0)
+			cerr(ck, root, NULL, root, "no \"routes\": the gateway "
+			    "would answer 404 to everything");
+		return;
+	}
+	old = push_key(ck, "routes");
+	if (gw_jv_type(routes) != GW_JT_ARRAY) {
+		cerr(ck, root, "routes", routes, "expected an array of routes");
+		pop(ck, old);
+		return;
+	}
+	n = gw_jv_len(routes);
+	if (n > GW_MAX_ROUTES) {
+		cerr(ck, root, "routes", routes, "more than %d routes",
+		    GW_MAX_ROUTES);
+		pop(ck, old);
+		return;
+	}
+	if (n > 0 && (cfg->routes = calloc(n, sizeof(*cfg->routes))) == NULL) {
+		cerr(ck, root, "routes", routes, "out of memory");
+		pop(ck, old);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t o2 = push_index(ck, i);
+
+		parse_route(ck, routes, i, gw_jv_at(routes, i),
+		    &cfg->routes[cfg->nroutes++]);
+		pop(ck, o2);
+	}
+	pop(ck, old);
+}
+
+int
+gw_cfg_parse(const char *buf, size_t len, const char *origin,
+    struct gw_cfg **out, struct gw_buf *report, struct gw_err *err)
+{
+	static const char *const keys[] = {
+		"$schema", "listen", "workers", "log_level", "access_log",
+		"limits", "upstreams", "routes", NULL
+	};
+	struct ck		 ck;
+	struct json_object	*root;
+	const char		*slash;
+	int			 rc = -1;
+
+	*out = NULL;
+	memset(&ck, 0, sizeof(ck));
+	ck.origin = origin;
+	gw_buf_init(&ck.errs, 64 * 1024);
+	if ((slash = strrchr(origin, '/')) != NULL)
+		(void)snprintf(ck.dir, sizeof(ck.dir), "%.*s",
+		    (int)(slash - origin), origin);
+	else
+		(void)snprintf(ck.dir, sizeof(ck.dir), ".");
+	if (ck.dir[0] == '\0')
+		(void)snprintf(ck.dir, sizeof(ck.dir), "/");
+	if (gw_jdoc_parse(buf, len, origin, GW_JSON_COMMENTS | GW_JSON_BOM,
+	    &ck.doc, err) == -1) {
+		err->code = GW_E_CONFIG;
+		if (report != NULL)
+			(void)gw_buf_printf(report, NULL, "%s\n", err->msg);
+		goto out;
+	}
+	if ((ck.cfg = gw_cfg_new()) == NULL ||
+	    (free(ck.cfg->origin), ck.cfg->origin = strdup(origin)) == NULL) {
+		gw_err_set(err, GW_E_NOMEM, "out of memory");
+		goto out;
+	}
+	root = gw_jdoc_root(ck.doc);
+	if (check_object(&ck, NULL, NULL, root, keys) == 0) {
+		parse_top(&ck, root);
+		parse_upstreams(&ck, root);
+		parse_routes(&ck, root);
+	}
+	if (ck.nerr == 0 && gw_cfg_finish(ck.cfg, err) == -1) {
+		err->code = GW_E_CONFIG;
+		if (report != NULL)
+			(void)gw_buf_printf(report, NULL, "%s: %s\n", origin,
+			    err->msg);
+		goto out;
+	}
+	if (ck.nerr > 0) {
+		size_t first = strcspn(ck.errs.p, "\n");
+
+		if (report != NULL)
+			(void)gw_buf_append(report, ck.errs.p, ck.errs.len,
+			    NULL);
+		if (ck.nerr == 1)
+			gw_err_set(err, GW_E_CONFIG, "%.*s", (int)first,
+			    ck.errs.p);
+		else
+			gw_err_set(err, GW_E_CONFIG, "%.*s (and %d more "
+			    "errors)", (int)first, ck.errs.p, ck.nerr - 1);
+		goto out;
+	}
+	*out = ck.cfg;
+	ck.cfg = NULL;
+	rc = 0;
+ out:
+	gw_cfg_unref(ck.cfg);
+	gw_jdoc_free(ck.doc);
+	gw_buf_release(&ck.errs);
+	return rc;
+}
+
+int
+gw_cfg_load(const char *path, struct gw_cfg **out, struct gw_buf *report,
+    struct gw_err *err)
+{
+	struct gw_buf	 b;
+	FILE		*fp;
+	char		 chunk[65536];
+	size_t		 n;
+	int		 rc;
+
+	*out = NULL;
+	if ((fp = fopen(path, "rb")) == NULL) {
+		gw_err_set(err, GW_E_CONFIG, "cannot open '%s': %s", path,
+		    strerror(errno));
+		if (report != NULL)
+			(void)gw_buf_printf(report, NULL, "%s\n", err->msg);
+		return -1;
+	}
+	gw_buf_init(&b, GW_MAX_CONFIG_BYTES);
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+		if (gw_buf_append(&b, chunk, n, NULL) == -1) {
+			fclose(fp);
+			gw_buf_release(&b);
+			gw_err_set(err, GW_E_CONFIG,
+			    "'%s' is larger than %d bytes", path,
+			    GW_MAX_CONFIG_BYTES);
+			if (report != NULL)
+				(void)gw_buf_printf(report, NULL, "%s\n",
+				    err->msg);
+			return -1;
+		}
+	if (ferror(fp)) {
+		fclose(fp);
+		gw_buf_release(&b);
+		gw_err_set(err, GW_E_CONFIG, "cannot read '%s'", path);
+		if (report != NULL)
+			(void)gw_buf_printf(report, NULL, "%s\n", err->msg);
+		return -1;
+	}
+	fclose(fp);
+	rc = gw_cfg_parse(b.p == NULL ? "" : b.p, b.len, path, out, report,
+	    err);
+	gw_buf_release(&b);
+	return rc;
+}

@@ -1,0 +1,41 @@
+/*
+ * sd.h: what systemd (or inetd) handed us, and telling systemd how we are.
+ *
+ * Only this module calls libsystemd.  gw-serve never asks the user how it was
+ * started: gw_sd_detect() looks at LISTEN_FDS and at stdin.
+ */
+#ifndef GW_SD_H
+#define GW_SD_H
+
+#include "err.h"
+#include "gw.h"
+
+enum gw_sd_mode {
+	GW_SD_NONE,		/* nothing handed over: bind --listen */
+	GW_SD_LISTEN,		/* listening sockets (systemd Accept=no) */
+	GW_SD_ACCEPTED,		/* one connected socket (systemd Accept=yes) */
+	GW_SD_INETD		/* a connected socket on stdin (inetd) */
+};
+
+struct gw_sd_sockets {
+	enum gw_sd_mode	 mode;
+	int		 fds[GW_MAX_LISTENERS];
+	int		 nfds;
+};
+
+/*
+ * Look at what the process was given; the LISTEN_* variables are removed
+ * from the environment so that children do not see them.  -1 with err when
+ * the descriptors make no sense (a mix of listening and connected sockets,
+ * something that is not a stream socket).
+ */
+int	gw_sd_detect(struct gw_sd_sockets *out, struct gw_err *err);
+
+/* sd_notify(3) when NOTIFY_SOCKET is set; a no-op otherwise. */
+void	gw_sd_notify(const char *state);
+void	gw_sd_notifyf(const char *fmt, ...)
+	    __attribute__((__format__(printf, 1, 2)));
+/* 1 when running under systemd with a notification socket. */
+int	gw_sd_booted_notify(void);
+
+#endif /* GW_SD_H */

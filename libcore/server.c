@@ -1,0 +1,1827 @@
+/*
+ * server.c: connections and requests of one worker.
+ *
+ * A connection reads into rbuf, parses one request head at a time, and runs
+ * the route's handler.  Responses are framed here (Content-Length, chunked
+ * or close-delimited) and written straight to the socket when it takes
+ * them, else queued in wbuf up to a high-water mark that pushes back on the
+ * handler.  Closing is always deferred to the end of the loop iteration, so
+ * that no handler callback ever sees its request freed under it.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "arena.h"
+#include "buf.h"
+#include "cfg.h"
+#include "err.h"
+#include "gw.h"
+#include "http.h"
+#include "json.h"
+#include "log.h"
+#include "loop.h"
+#include "proxy.h"
+#include "route.h"
+#include "server.h"
+#include "static.h"
+#include "str.h"
+
+#define READ_CHUNK	(16 * 1024)
+#define BODY_WINDOW	(64 * 1024)	/* decoded body held for a handler */
+#define OUT_HIGH	(64 * 1024)	/* wbuf above this pushes back */
+#define OUT_LOW		(16 * 1024)	/* ...and below this lets go */
+#define DISCARD_MAX	(256 * 1024)	/* unread body we read and drop */
+#define LINGER_MS	2000
+#define LINGER_BYTES	(1024 * 1024)
+#define ACCEPT_BATCH	64
+#define ARENA_POOL	64
+#define LOGBUF_FLUSH	(64 * 1024)
+#define SPARE_BUFS	256	/* read buffers kept for reuse */
+#define SPARE_CAP	(READ_CHUNK * 2)
+
+enum conn_state {
+	C_HEAD,		/* waiting for a request head */
+	C_REQ,		/* a request is being served */
+	C_CLOSING,	/* flushing the last bytes, then linger */
+	C_LINGER,	/* write side shut; draining what the client sends */
+	C_DEAD		/* closed, waiting for the deferred free */
+};
+
+enum timer_kind {
+	T_NONE,
+	T_HEADER,
+	T_IDLE,
+	T_BODY,
+	T_SEND,
+	T_LINGER
+};
+
+struct conn;
+
+struct gw_req {
+	struct conn		*conn;
+	struct gw_server	*srv;
+	struct gw_arena		*arena;
+	struct gw_http_head	*head;
+	char			 id[40];
+	struct gw_str		 path;		/* normalized */
+	const struct gw_cfg_route *route;
+	struct gw_route_match	 match;
+	uint64_t		 start_us;
+	/* body */
+	struct gw_http_body	 dec;
+	struct gw_buf		 body;
+	uint64_t		 body_max;	/* read_all limit, 0: streaming */
+	unsigned		 has_body:1;
+	unsigned		 body_done:1;	/* decoder saw the end */
+	unsigned		 body_wanted:1;	/* the handler pulled it */
+	unsigned		 continue_sent:1;
+	unsigned		 read_all:1;
+	/* response */
+	unsigned		 resp_started:1;
+	unsigned		 resp_ended:1;
+	unsigned		 resp_nobody:1;	/* HEAD, 1xx, 204, 304 */
+	unsigned		 resp_chunked:1;
+	unsigned		 handler_done:1;
+	unsigned		 aborted:1;
+	int			 status;
+	int64_t			 resp_length;
+	uint64_t		 resp_sent;	/* body bytes queued */
+	uint64_t		 bytes_out;
+	uint64_t		 bytes_in;
+	/* callbacks */
+	gw_req_fn		*abort_fn;
+	void			*abort_arg;
+	gw_req_fn		*body_fn;
+	void			*body_arg;
+	gw_req_fn		*writable_fn;
+	void			*writable_arg;
+	/* log */
+	const char		*upstream;
+	uint64_t		 upstream_us;
+};
+
+struct conn {
+	struct gw_server	*srv;
+	struct conn		*prev, *next;
+	int			 fd;
+	struct gw_io		 io;
+	struct gw_timer		 timer;
+	enum timer_kind		 tkind;
+	enum conn_state		 state;
+	struct gw_buf		 rbuf;
+	size_t			 roff;		/* parsed up to here */
+	struct gw_buf		 wbuf;
+	size_t			 woff;		/* written up to here */
+	struct gw_req		*req;
+	char			 client[INET6_ADDRSTRLEN];
+	uint64_t		 nreq;
+	uint64_t		 lingered;
+	unsigned		 want_close:1;	/* after this response */
+	unsigned		 eof:1;		/* the client shut its side */
+	unsigned		 io_error:1;
+	unsigned		 reading:1;	/* EPOLLIN is on */
+	unsigned		 writing:1;	/* EPOLLOUT is on */
+	unsigned		 scheduled:1;	/* conn_process deferred */
+	unsigned		 freeing:1;
+	unsigned		 processing:1;
+	unsigned		 single:1;	/* inetd / Accept=yes */
+};
+
+struct listener {
+	struct gw_server	*srv;
+	int			 fd;
+	struct gw_io		 io;
+	int			 paused;
+};
+
+struct gw_server {
+	struct gw_loop		*loop;
+	struct gw_cfg		*cfg;
+	struct gw_proxy		*proxy;
+	struct listener		*ls;
+	size_t			 nls;
+	struct conn		*conns;
+	size_t			 nconns;
+	int			 draining;
+	void			(*drain_done)(void *);
+	void			*drain_arg;
+	struct gw_arena		*pool[ARENA_POOL];
+	size_t			 npool;
+	char			*spare[SPARE_BUFS];
+	size_t			 nspare;
+	struct gw_buf		 logbuf;
+	uint64_t		 rng[2];
+	time_t			 date_sec;
+	char			 date[30];
+	time_t			 log_sec;
+	char			 log_prefix[64];
+	struct gw_server_stats	 stats;
+};
+
+static void	conn_process(struct conn *c);
+static void	conn_close(struct conn *c);
+static void	conn_update_io(struct conn *c);
+static int	conn_flush(struct conn *c);
+static void	req_maybe_finish(struct gw_req *req);
+static void	schedule_process(struct conn *c);
+
+/* Small utilities. */
+
+static uint64_t
+rng_next(struct gw_server *srv)
+{
+	/* xorshift128+ seeded from getrandom(2) */
+	uint64_t s1 = srv->rng[0];
+	const uint64_t s0 = srv->rng[1];
+
+	srv->rng[0] = s0;
+	s1 ^= s1 << 23;
+	srv->rng[1] = s1 ^ s0 ^ (s1 >> 17) ^ (s0 >> 26);
+	return srv->rng[1] + s0;
+}
+
+static const char *
+date_now(struct gw_server *srv)
+{
+	time_t now = time(NULL);
+
+	if (now != srv->date_sec) {
+		srv->date_sec = now;
+		gw_http_date((long long)now, srv->date);
+	}
+	return srv->date;
+}
+
+static void
+conn_timer_fire(struct gw_timer *t);
+
+static void
+conn_timer(struct conn *c, enum timer_kind kind, uint32_t msec)
+{
+	c->tkind = kind;
+	if (kind == T_NONE || msec == 0) {
+		gw_timer_stop(&c->timer);
+		return;
+	}
+	gw_timer_start(c->srv->loop, &c->timer, (uint64_t)msec * 1000,
+	    conn_timer_fire, c);
+}
+
+/* Arenas: a small pool so that requests do not malloc their first chunk. */
+
+static struct gw_arena *
+arena_get(struct gw_server *srv)
+{
+	if (srv->npool > 0)
+		return srv->pool[--srv->npool];
+	return gw_arena_new(8192);
+}
+
+static void
+arena_put(struct gw_server *srv, struct gw_arena *a)
+{
+	if (a == NULL)
+		return;
+	gw_arena_reset(a);
+	if (srv->npool < ARENA_POOL)
+		srv->pool[srv->npool++] = a;
+	else
+		gw_arena_free(a);
+}
+
+/*
+ * Idle connections hold no buffer; busy ones take one from a small stack
+ * of spares, so that steady traffic does not malloc per request.
+ */
+static void
+buf_give_back(struct gw_server *srv, struct gw_buf *b)
+{
+	if (b->p != NULL && b->cap == SPARE_CAP && srv->nspare < SPARE_BUFS) {
+		srv->spare[srv->nspare++] = b->p;
+		b->p = NULL;
+		b->len = b->cap = 0;
+		return;
+	}
+	gw_buf_release(b);
+}
+
+static void
+buf_take(struct gw_server *srv, struct gw_buf *b)
+{
+	if (b->p == NULL && srv->nspare > 0) {
+		b->p = srv->spare[--srv->nspare];
+		b->cap = SPARE_CAP;
+		b->len = 0;
+	}
+}
+
+/* The access log: one JSON object per line, flushed once per iteration. */
+
+static void
+log_flush(void *arg)
+{
+	struct gw_server *srv = arg;
+
+	if (srv->logbuf.len == 0)
+		return;
+	(void)gw_log_write_all(STDERR_FILENO, srv->logbuf.p, srv->logbuf.len);
+	gw_buf_reset(&srv->logbuf);
+}
+
+static void
+log_str(struct gw_buf *b, const char *key, struct gw_str v)
+{
+	(void)gw_buf_append(b, ",\"", 2, NULL);
+	(void)gw_buf_puts(b, key, NULL);
+	(void)gw_buf_append(b, "\":\"", 3, NULL);
+	(void)gw_json_escape_append(b, v.p, v.len, NULL);
+	(void)gw_buf_putc(b, '"', NULL);
+}
+
+static int
+log_num(struct gw_buf *b, const char *key, uint64_t v)
+{
+	return gw_buf_puts(b, key, NULL) == -1 ? -1 :
+	    gw_buf_put_u64(b, v, NULL);
+}
+
+static void
+access_log(struct gw_req *req)
+{
+	struct gw_server	*srv = req->srv;
+	struct gw_buf		*b = &srv->logbuf;
+	struct timespec		 ts;
+	uint64_t		 dur;
+	size_t			 mark = b->len;
+	char			 msec[8];
+
+	if (!srv->cfg->access_log)
+		return;
+	(void)clock_gettime(CLOCK_REALTIME, &ts);
+	if (ts.tv_sec != srv->log_sec) {
+		struct tm tm;
+
+		srv->log_sec = ts.tv_sec;
+		(void)gmtime_r(&ts.tv_sec, &tm);
+		(void)snprintf(srv->log_prefix, sizeof(srv->log_prefix),
+		    "{\"time\":\"%04u-%02u-%02uT%02u:%02u:%02u.",
+		    (unsigned)(tm.tm_year + 1900) % 10000u,
+		    (unsigned)(tm.tm_mon + 1) % 13u, (unsigned)tm.tm_mday % 32u,
+		    (unsigned)tm.tm_hour % 24u, (unsigned)tm.tm_min % 60u,
+		    (unsigned)tm.tm_sec % 61u);
+	}
+	msec[0] = (char)('0' + ts.tv_nsec / 100000000 % 10);
+	msec[1] = (char)('0' + ts.tv_nsec / 10000000 % 10);
+	msec[2] = (char)('0' + ts.tv_nsec / 1000000 % 10);
+	msec[3] = 'Z';
+	msec[4] = '"';
+	gw_loop_update_time(srv->loop);
+	dur = gw_loop_now(srv->loop) - req->start_us;
+	if (gw_buf_puts(b, srv->log_prefix, NULL) == -1 ||
+	    gw_buf_append(b, msec, 5, NULL) == -1)
+		goto fail;
+	log_str(b, "request_id", gw_str_cstr(req->id));
+	log_str(b, "client", gw_str_cstr(req->conn->client));
+	if (req->head != NULL) {
+		log_str(b, "method", req->head->method);
+		log_str(b, "path", req->head->path);
+	}
+	if (req->route != NULL)
+		log_str(b, "route", gw_str_cstr(req->route->name));
+	if (req->upstream != NULL)
+		log_str(b, "upstream", gw_str_cstr(req->upstream));
+	if (log_num(b, ",\"status\":", (uint64_t)req->status) == -1 ||
+	    log_num(b, ",\"bytes_in\":", req->bytes_in) == -1 ||
+	    log_num(b, ",\"bytes_out\":", req->bytes_out) == -1 ||
+	    gw_buf_puts(b, ",\"duration_ms\":", NULL) == -1 ||
+	    gw_buf_put_milli(b, dur, NULL) == -1)
+		goto fail;
+	if (req->upstream != NULL &&
+	    (gw_buf_puts(b, ",\"upstream_ms\":", NULL) == -1 ||
+	    gw_buf_put_milli(b, req->upstream_us, NULL) == -1))
+		goto fail;
+	if (req->aborted && gw_buf_puts(b, ",\"aborted\":true", NULL) == -1)
+		goto fail;
+	if (gw_buf_puts(b, "}\n", NULL) == -1)
+		goto fail;
+	if (b->len >= LOGBUF_FLUSH)
+		log_flush(srv);
+	return;
+ fail:
+	b->len = mark;
+}
+
+/* Output. */
+
+/*
+ * Write wbuf's pending bytes followed by iov[0..n), as far as the socket
+ * takes them; keep the rest in wbuf.  Returns 0, or -1 if the connection
+ * is broken (c->io_error set).
+ */
+static int
+conn_writev(struct conn *c, const struct iovec *iov, int n)
+{
+	struct iovec	 v[8];
+	int		 nv = 0;
+	size_t		 total = 0, pending = c->wbuf.len - c->woff;
+	ssize_t		 w;
+
+	if (c->io_error)
+		return -1;
+	if (pending > 0) {
+		v[nv].iov_base = c->wbuf.p + c->woff;
+		v[nv].iov_len = pending;
+		total += pending;
+		nv++;
+	}
+	for (int i = 0; i < n && nv < 8; i++) {
+		if (iov[i].iov_len == 0)
+			continue;
+		v[nv++] = iov[i];
+		total += iov[i].iov_len;
+	}
+	if (total == 0)
+		return 0;
+	if (c->writing)
+		w = 0;	/* the socket is full: wait for EPOLLOUT */
+	else {
+		do
+			w = writev(c->fd, v, nv);
+		while (w == -1 && errno == EINTR);
+		if (w == -1) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK) {
+				c->io_error = 1;
+				return -1;
+			}
+			w = 0;
+		}
+	}
+	/* account the part written, queue the rest */
+	if ((size_t)w >= pending) {
+		size_t skip = (size_t)w - pending;
+
+		c->wbuf.len = 0;
+		c->woff = 0;
+		for (int i = (pending > 0); i < nv; i++) {
+			if (skip >= v[i].iov_len) {
+				skip -= v[i].iov_len;
+				continue;
+			}
+			if (gw_buf_append(&c->wbuf, (char *)v[i].iov_base + skip,
+			    v[i].iov_len - skip, NULL) == -1) {
+				c->io_error = 1;
+				return -1;
+			}
+			skip = 0;
+		}
+	} else {
+		c->woff += (size_t)w;
+		for (int i = 1; i < nv; i++)
+			if (gw_buf_append(&c->wbuf, v[i].iov_base,
+			    v[i].iov_len, NULL) == -1) {
+				c->io_error = 1;
+				return -1;
+			}
+	}
+	if (c->woff > 0 && c->woff == c->wbuf.len) {
+		c->wbuf.len = 0;
+		c->woff = 0;
+	}
+	if (c->wbuf.len > c->woff && !c->writing)
+		conn_update_io(c);
+	return 0;
+}
+
+static int
+conn_flush(struct conn *c)
+{
+	return conn_writev(c, NULL, 0);
+}
+
+static size_t
+conn_pending(const struct conn *c)
+{
+	return c->wbuf.len - c->woff;
+}
+
+/* Reading interest follows the state; writing interest follows wbuf. */
+static void
+conn_update_io(struct conn *c)
+{
+	uint32_t	ev = 0;
+	int		want_read, want_write;
+
+	if (c->state == C_DEAD || !c->io.active)
+		return;
+	want_write = conn_pending(c) > 0;
+	switch (c->state) {
+	case C_HEAD:
+		want_read = c->rbuf.len - c->roff < c->srv->cfg->
+		    limits.max_header_bytes + READ_CHUNK;
+		break;
+	case C_REQ:
+		/* room for pipelined bytes or body, within bounds */
+		want_read = !c->eof && (c->rbuf.len - c->roff) < READ_CHUNK * 2;
+		break;
+	case C_LINGER:
+		want_read = 1;
+		break;
+	default:
+		want_read = 0;
+		break;
+	}
+	if (want_read && !c->eof)
+		ev |= EPOLLIN | EPOLLRDHUP;
+	if (want_write)
+		ev |= EPOLLOUT;
+	c->reading = (ev & EPOLLIN) != 0;
+	c->writing = want_write;
+	if (gw_io_modify(&c->io, ev, NULL) == -1) {
+		c->io_error = 1;
+		conn_close(c);
+	}
+}
+
+/* Responses. */
+
+static void
+resp_head_field(struct gw_buf *b, struct gw_str name, struct gw_str value)
+{
+	(void)gw_buf_append_str(b, name, NULL);
+	(void)gw_buf_append(b, ": ", 2, NULL);
+	(void)gw_buf_append_str(b, value, NULL);
+	(void)gw_buf_append(b, "\r\n", 2, NULL);
+}
+
+int
+gw_resp_start(struct gw_req *req, int status,
+    const struct gw_http_header *hdrs, size_t nhdrs, int64_t content_length)
+{
+	struct conn	*c = req->conn;
+	struct gw_buf	*b = &c->wbuf;
+	int		 has_date = 0, http10;
+
+	if (req->resp_started)
+		GW_BUG("response started twice");
+	req->resp_started = 1;
+	if (c->wbuf.p == NULL)
+		buf_take(c->srv, &c->wbuf);
+	req->status = status;
+	req->resp_length = content_length;
+	http10 = req->head == NULL || req->head->version == 10;
+	req->resp_nobody = status < 200 || status == 204 || status == 304 ||
+	    (req->head != NULL && req->head->method_id == HTTP_HEAD);
+	if (c->io_error || c->state == C_DEAD)
+		return -1;
+	if (req->head == NULL ||
+	    !(req->head->flags & GW_HTTP_KEEPALIVE) || c->srv->draining)
+		c->want_close = 1;
+	/* A body the client was told to hold back cannot be read now. */
+	if (req->has_body && !req->body_done && !req->continue_sent &&
+	    req->head != NULL && (req->head->flags & GW_HTTP_EXPECT_CONTINUE))
+		c->want_close = 1;
+	if (gw_buf_append(b, "HTTP/1.1 ", 9, NULL) == -1 ||
+	    gw_buf_put_u64(b, (uint64_t)status, NULL) == -1 ||
+	    gw_buf_putc(b, ' ', NULL) == -1 ||
+	    gw_buf_puts(b, gw_http_reason(status), NULL) == -1 ||
+	    gw_buf_append(b, "\r\n", 2, NULL) == -1)
+		return -1;
+	for (size_t i = 0; i < nhdrs; i++) {
+		struct gw_str n = hdrs[i].name;
+
+		if (gw_http_is_hop_by_hop(n) ||
+		    gw_str_caseeq_cstr(n, "content-length") ||
+		    gw_str_caseeq_cstr(n, "x-request-id"))
+			continue;
+		if (gw_str_caseeq_cstr(n, "date"))
+			has_date = 1;
+		resp_head_field(b, n, hdrs[i].value);
+	}
+	if (!has_date)
+		resp_head_field(b, GW_STR("Date"),
+		    gw_str_cstr(date_now(c->srv)));
+	resp_head_field(b, GW_STR("X-Request-Id"), gw_str_cstr(req->id));
+	if (status == 204 || status < 200) {
+		/* no framing fields at all */
+	} else if (content_length >= 0) {
+		(void)gw_buf_append(b, "Content-Length: ", 16, NULL);
+		(void)gw_buf_put_u64(b, (uint64_t)content_length, NULL);
+		(void)gw_buf_append(b, "\r\n", 2, NULL);
+	} else if (!req->resp_nobody) {
+		if (http10)
+			c->want_close = 1;
+		else {
+			req->resp_chunked = 1;
+			resp_head_field(b, GW_STR("Transfer-Encoding"),
+			    GW_STR("chunked"));
+		}
+	}
+	if (c->want_close)
+		resp_head_field(b, GW_STR("Connection"), GW_STR("close"));
+	else if (http10)
+		resp_head_field(b, GW_STR("Connection"), GW_STR("keep-alive"));
+	if (gw_buf_append(b, "\r\n", 2, NULL) == -1) {
+		c->io_error = 1;
+		return -1;
+	}
+	req->bytes_out += conn_pending(c);
+	return 0;
+}
+
+int
+gw_resp_write(struct gw_req *req, const char *p, size_t len)
+{
+	struct conn	*c = req->conn;
+	struct iovec	 iov[3];
+	char		 hdr[24];
+	int		 n = 0;
+
+	if (!req->resp_started)
+		GW_BUG("gw_resp_write before gw_resp_start");
+	if (c->io_error || c->state == C_DEAD)
+		return -1;
+	if (len == 0 || req->resp_nobody)
+		return 0;
+	if (req->resp_length >= 0 &&
+	    req->resp_sent + len > (uint64_t)req->resp_length)
+		GW_BUG("response body longer than its Content-Length");
+	if (req->resp_chunked) {
+		int hl = snprintf(hdr, sizeof(hdr), "%zx\r\n", len);
+
+		iov[n].iov_base = hdr;
+		iov[n++].iov_len = (size_t)hl;
+	}
+	iov[n].iov_base = (void *)(uintptr_t)p;
+	iov[n++].iov_len = len;
+	if (req->resp_chunked) {
+		iov[n].iov_base = (void *)(uintptr_t)"\r\n";
+		iov[n++].iov_len = 2;
+	}
+	req->resp_sent += len;
+	for (int i = 0; i < n; i++)
+		req->bytes_out += iov[i].iov_len;
+	if (conn_writev(c, iov, n) == -1) {
+		schedule_process(c);
+		return -1;
+	}
+	if (conn_pending(c) == 0)
+		return 0;
+	conn_timer(c, T_SEND, c->srv->cfg->send_timeout_ms);
+	return conn_pending(c) >= OUT_HIGH ? 1 : 0;
+}
+
+void
+gw_resp_notify_writable(struct gw_req *req, gw_req_fn *fn, void *arg)
+{
+	req->writable_fn = fn;
+	req->writable_arg = arg;
+}
+
+int
+gw_resp_started(const struct gw_req *req)
+{
+	return req->resp_started;
+}
+
+void
+gw_resp_end(struct gw_req *req)
+{
+	struct conn *c = req->conn;
+
+	if (req->resp_ended)
+		GW_BUG("gw_resp_end after the response ended");
+	req->handler_done = 1;
+	req->resp_ended = 1;
+	if (req->resp_length >= 0 && !req->resp_nobody &&
+	    req->resp_sent != (uint64_t)req->resp_length) {
+		/* shorter than announced: the client must see it broke */
+		req->aborted = 1;
+		c->want_close = 1;
+	} else if (req->resp_chunked) {
+		struct iovec iov = { (void *)(uintptr_t)"0\r\n\r\n", 5 };
+
+		req->bytes_out += 5;
+		(void)conn_writev(c, &iov, 1);
+	} else
+		(void)conn_flush(c);
+	if (req->resp_length < 0 && !req->resp_chunked && !req->resp_nobody)
+		c->want_close = 1;	/* close-delimited */
+	schedule_process(c);
+}
+
+void
+gw_resp_abort(struct gw_req *req)
+{
+	struct conn *c = req->conn;
+
+	req->handler_done = 1;
+	req->resp_ended = 1;
+	req->aborted = 1;
+	c->want_close = 1;
+	(void)conn_flush(c);
+	schedule_process(c);
+}
+
+void
+gw_resp_send(struct gw_req *req, int status, const struct gw_http_header *hdrs,
+    size_t nhdrs, const char *body, size_t len)
+{
+	if (gw_resp_start(req, status, hdrs, nhdrs, (int64_t)len) == 0 &&
+	    len > 0 && !req->resp_nobody) {
+		/* the whole body goes into wbuf: no push-back here */
+		req->resp_sent += len;
+		req->bytes_out += len;
+		if (gw_buf_append(&req->conn->wbuf, body, len, NULL) == -1)
+			req->conn->io_error = 1;
+	}
+	gw_resp_end(req);
+}
+
+void
+gw_resp_problem(struct gw_req *req, int status, const char *slug,
+    const char *detail)
+{
+	struct gw_buf		b;
+	struct gw_http_header	h[2];
+	size_t			nh = 0;
+	char			allow[256];
+
+	gw_buf_init(&b, 8192);
+	(void)gw_http_problem_json(&b, status, slug, detail, req->id, NULL);
+	h[nh].name = GW_STR("Content-Type");
+	h[nh++].value = GW_STR("application/problem+json");
+	if (status == 405 && detail != NULL &&
+	    strncmp(detail, "allowed: ", 9) == 0) {
+		(void)snprintf(allow, sizeof(allow), "%s", detail + 9);
+		h[nh].name = GW_STR("Allow");
+		h[nh++].value = gw_str_cstr(allow);
+	}
+	if (status >= 400 && status != 404 && status != 405 && status != 429 &&
+	    status < 500 && req->conn != NULL)
+		req->conn->want_close = 1;
+	gw_resp_send(req, status, h, nh, b.p, b.len);
+	gw_buf_release(&b);
+}
+
+/* Request accessors. */
+
+const struct gw_http_head *
+gw_req_head(const struct gw_req *req)
+{
+	return req->head;
+}
+
+struct gw_arena *
+gw_req_arena(struct gw_req *req)
+{
+	return req->arena;
+}
+
+struct gw_server *
+gw_req_server(struct gw_req *req)
+{
+	return req->srv;
+}
+
+struct gw_loop *
+gw_req_loop(struct gw_req *req)
+{
+	return req->srv->loop;
+}
+
+const char *
+gw_req_id(const struct gw_req *req)
+{
+	return req->id;
+}
+
+const char *
+gw_req_client(const struct gw_req *req)
+{
+	return req->conn->client;
+}
+
+struct gw_str
+gw_req_path(const struct gw_req *req)
+{
+	return req->path;
+}
+
+const struct gw_cfg_route *
+gw_req_route(const struct gw_req *req)
+{
+	return req->route;
+}
+
+const struct gw_route_match *
+gw_req_match(const struct gw_req *req)
+{
+	return &req->match;
+}
+
+struct gw_str
+gw_req_param(const struct gw_req *req, const char *name)
+{
+	for (size_t i = 0; i < req->match.nparams; i++)
+		if (strcmp(req->match.params[i].name, name) == 0)
+			return req->match.params[i].value;
+	return GW_STR_NULL;
+}
+
+uint64_t
+gw_req_start_us(const struct gw_req *req)
+{
+	return req->start_us;
+}
+
+void
+gw_req_set_upstream(struct gw_req *req, const char *target, uint64_t us)
+{
+	req->upstream = target;
+	req->upstream_us = us;
+}
+
+void
+gw_req_on_abort(struct gw_req *req, gw_req_fn *fn, void *arg)
+{
+	req->abort_fn = fn;
+	req->abort_arg = arg;
+}
+
+/* Request bodies. */
+
+int
+gw_req_has_body(const struct gw_req *req)
+{
+	return req->has_body;
+}
+
+int64_t
+gw_req_body_length(const struct gw_req *req)
+{
+	if (!req->has_body)
+		return 0;
+	if (req->head->flags & GW_HTTP_CHUNKED)
+		return -1;
+	return (int64_t)req->head->content_length;
+}
+
+static void
+send_continue(struct gw_req *req)
+{
+	struct iovec iov = { (void *)(uintptr_t)"HTTP/1.1 100 Continue\r\n\r\n",
+	    25 };
+
+	if (req->continue_sent || req->body_done || req->resp_started ||
+	    !(req->head->flags & GW_HTTP_EXPECT_CONTINUE))
+		return;
+	req->continue_sent = 1;
+	(void)conn_writev(req->conn, &iov, 1);
+}
+
+static void
+want_body(struct gw_req *req)
+{
+	if (req->body_wanted)
+		return;
+	req->body_wanted = 1;
+	send_continue(req);
+	/* bytes already in rbuf can be decoded now */
+	schedule_process(req->conn);
+}
+
+struct gw_str
+gw_req_body_peek(struct gw_req *req)
+{
+	want_body(req);
+	return gw_buf_str(&req->body);
+}
+
+void
+gw_req_body_consume(struct gw_req *req, size_t n)
+{
+	int was_full = req->body.len >= BODY_WINDOW;
+
+	gw_buf_consume(&req->body, n);
+	if (was_full || (req->conn->rbuf.len > req->conn->roff &&
+	    !req->body_done))
+		schedule_process(req->conn);
+}
+
+int
+gw_req_body_complete(const struct gw_req *req)
+{
+	return !req->has_body || req->body_done;
+}
+
+void
+gw_req_body_notify(struct gw_req *req, gw_req_fn *fn, void *arg)
+{
+	req->body_fn = fn;
+	req->body_arg = arg;
+	want_body(req);
+}
+
+int
+gw_req_body_read_all(struct gw_req *req, uint64_t max, gw_req_fn *fn,
+    void *arg)
+{
+	req->read_all = 1;
+	req->body_max = max;
+	req->body.max = max == 0 ? 1 : (size_t)max;
+	if (req->has_body && !(req->head->flags & GW_HTTP_CHUNKED) &&
+	    req->head->content_length > max) {
+		req->conn->want_close = 1;
+		gw_resp_problem(req, 413, "body-too-large",
+		    "request body larger than the limit");
+		return -1;
+	}
+	req->body_fn = fn;
+	req->body_arg = arg;
+	want_body(req);
+	return 0;
+}
+
+/*
+ * The server ends a request on its own: the handler's abort function runs
+ * (never from inside a handler call) and the handler is done.
+ */
+static void
+req_abort_handler(struct gw_req *req)
+{
+	gw_req_fn *fn = req->abort_fn;
+
+	if (req->handler_done)
+		return;
+	req->handler_done = 1;
+	req->aborted = 1;
+	req->abort_fn = NULL;
+	if (fn != NULL)
+		fn(req, req->abort_arg);
+}
+
+static int
+body_sink(void *arg, const char *p, size_t len)
+{
+	struct gw_req *req = arg;
+
+	return gw_buf_append(&req->body, p, len, NULL);
+}
+
+/*
+ * Move body bytes from rbuf through the decoder into req->body, as far as
+ * the window allows; once the handler is done, decode and drop (the body
+ * must be read to find the next request).  On a framing error or an
+ * oversized body the request ends here, answered when possible.
+ */
+static void
+feed_body(struct conn *c, struct gw_req *req)
+{
+	int		 progressed = 0, discard = req->handler_done;
+	struct gw_err	 err;
+
+	while (!req->body_done && c->rbuf.len > c->roff) {
+		size_t	room, avail = c->rbuf.len - c->roff;
+		ssize_t	n;
+
+		if (discard)
+			gw_buf_reset(&req->body);
+		if (req->read_all)
+			room = avail;
+		else {
+			if (req->body.len >= BODY_WINDOW)
+				break;
+			room = BODY_WINDOW - req->body.len;
+		}
+		if (avail > room)
+			avail = room;
+		if ((n = gw_http_body_feed(&req->dec, c->rbuf.p + c->roff,
+		    avail, &err)) == -1) {
+			int limit = req->read_all && err.code == GW_E_LIMIT;
+
+			c->want_close = 1;
+			c->roff = c->rbuf.len;
+			gw_log_debug("%s: %s", c->client, err.msg);
+			if (discard)
+				return;
+			req_abort_handler(req);
+			if (!req->resp_started)
+				gw_resp_problem(req, limit ? 413 : 400,
+				    limit ? "body-too-large" : "bad-request",
+				    limit ? "request body larger than the "
+				    "limit" : err.msg);
+			else
+				req->resp_ended = 1;
+			return;
+		}
+		c->roff += (size_t)n;
+		req->bytes_in += (uint64_t)n;
+		progressed = 1;
+		if (req->dec.done)
+			req->body_done = 1;
+		if (n == 0)
+			break;
+		if (discard && req->dec.decoded > DISCARD_MAX) {
+			c->want_close = 1;
+			return;
+		}
+	}
+	if (discard) {
+		gw_buf_reset(&req->body);
+		if (!req->body_done && c->tkind != T_SEND)
+			conn_timer(c, T_BODY, c->srv->cfg->body_timeout_ms);
+		return;
+	}
+	if (!progressed)
+		return;
+	if (req->body_done)
+		conn_timer(c, T_NONE, 0);
+	else if (c->tkind != T_SEND)
+		conn_timer(c, T_BODY, c->srv->cfg->body_timeout_ms);
+	if (!req->read_all && req->body_fn != NULL)
+		req->body_fn(req, req->body_arg);
+}
+
+/* Dispatching a request to its route's handler. */
+
+static int
+valid_request_id(struct gw_str v)
+{
+	if (v.len == 0 || v.len > 36 * 2)
+		return 0;
+	for (size_t i = 0; i < v.len; i++) {
+		char ch = v.p[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' ||
+		    ch == '.' || ch == ':'))
+			return 0;
+	}
+	return 1;
+}
+
+static void
+make_request_id(struct gw_server *srv, char out[40])
+{
+	static const char hex[] = "0123456789abcdef";
+	uint64_t a = rng_next(srv), b = rng_next(srv);
+
+	for (int i = 0; i < 16; i++) {
+		out[i] = hex[(a >> (i * 4)) & 15];
+		out[16 + i] = hex[(b >> (i * 4)) & 15];
+	}
+	out[32] = '\0';
+}
+
+static struct gw_req *
+req_new(struct conn *c)
+{
+	struct gw_arena	*a;
+	struct gw_req	*req;
+
+	if ((a = arena_get(c->srv)) == NULL)
+		return NULL;
+	if ((req = gw_arena_calloc(a, 1, sizeof(*req))) == NULL) {
+		arena_put(c->srv, a);
+		return NULL;
+	}
+	req->conn = c;
+	req->srv = c->srv;
+	req->arena = a;
+	req->start_us = gw_loop_now(c->srv->loop);
+	req->resp_length = -1;
+	gw_buf_init(&req->body, 0);
+	make_request_id(c->srv, req->id);
+	return req;
+}
+
+static void
+req_free(struct gw_req *req)
+{
+	struct gw_server *srv = req->srv;
+
+	gw_buf_release(&req->body);
+	arena_put(srv, req->arena);
+}
+
+/* Copy the head into the arena so that rbuf can move under it. */
+static struct gw_http_head *
+head_copy(struct gw_arena *a, const char *buf, const struct gw_http_head *h)
+{
+	struct gw_http_head	*n;
+	char			*copy;
+	ptrdiff_t		 d;
+
+	if ((n = gw_arena_alloc(a, offsetof(struct gw_http_head, headers) +
+	    h->nheaders * sizeof(h->headers[0]))) == NULL ||
+	    (copy = gw_arena_alloc(a, h->head_len)) == NULL)
+		return NULL;
+	memcpy(copy, buf, h->head_len);
+	memcpy(n, h, offsetof(struct gw_http_head, headers) +
+	    h->nheaders * sizeof(h->headers[0]));
+	d = copy - buf;
+#define MOVE(s) do {							\
+	if ((s).p >= buf && (s).p <= buf + h->head_len)			\
+		(s).p += d;						\
+} while (0)
+	MOVE(n->method);
+	MOVE(n->target);
+	MOVE(n->path);
+	MOVE(n->query);
+	MOVE(n->host);
+	for (size_t i = 0; i < n->nheaders; i++) {
+		MOVE(n->headers[i].name);
+		MOVE(n->headers[i].value);
+	}
+#undef MOVE
+	return n;
+}
+
+static void
+run_handler(struct gw_req *req)
+{
+	const struct gw_cfg_route *r = req->route;
+
+	switch (r->handler) {
+	case GW_HANDLER_PROXY:
+		gw_proxy_handle(req, &r->proxy);
+		break;
+	case GW_HANDLER_STATIC:
+		gw_static_handle(req, &r->stat);
+		break;
+	}
+}
+
+static void
+dispatch(struct conn *c, struct gw_http_head *h)
+{
+	struct gw_server		*srv = c->srv;
+	const struct gw_cfg		*cfg = srv->cfg;
+	struct gw_req			*req = c->req;
+	const struct gw_http_header	*rid;
+	uint64_t			 allow = 0;
+	char				*np;
+	size_t				 nplen;
+
+	req->has_body = (h->flags & GW_HTTP_CHUNKED) ||
+	    ((h->flags & GW_HTTP_HAS_LENGTH) && h->content_length > 0);
+	req->body_done = !req->has_body;
+	gw_http_body_init(&req->dec, h, body_sink, req);
+	if ((rid = gw_http_head_get(h, "x-request-id")) != NULL &&
+	    valid_request_id(rid->value))
+		(void)gw_str_copy(req->id, sizeof(req->id), rid->value);
+	if (h->flags & GW_HTTP_ASTERISK_FORM) {
+		gw_resp_problem(req, 404, "not-found", "no route for '*'");
+		return;
+	}
+	if ((np = gw_route_normalize_path(req->arena, h->path, &nplen)) ==
+	    NULL) {
+		c->want_close = 1;
+		gw_resp_problem(req, 400, "bad-request", "malformed path");
+		return;
+	}
+	req->path = gw_str_make(np, nplen);
+	if (gw_router_match(cfg->router, h->host, h->method_id, req->path, h,
+	    &req->match, &allow) == -1) {
+		if (allow != 0) {
+			char detail[256], list[200];
+
+			gw_route_methods_str(allow, list, sizeof(list));
+			(void)snprintf(detail, sizeof(detail), "allowed: %s",
+			    list);
+			gw_resp_problem(req, 405, "method-not-allowed", detail);
+		} else
+			gw_resp_problem(req, 404, "not-found",
+			    "no route matches the request");
+		return;
+	}
+	req->route = req->match.data;
+	if (req->route->max_body_bytes > 0 && req->has_body &&
+	    !(h->flags & GW_HTTP_CHUNKED) &&
+	    h->content_length > req->route->max_body_bytes) {
+		c->want_close = 1;
+		gw_resp_problem(req, 413, "body-too-large",
+		    "request body larger than the route's limit");
+		return;
+	}
+	if (req->route->max_body_bytes > 0)
+		req->body.max = (size_t)GW_MAX(req->route->max_body_bytes,
+		    BODY_WINDOW);
+	run_handler(req);
+}
+
+/* An error answered before any request object exists. */
+static void
+early_error(struct conn *c, int status, const char *msg)
+{
+	struct gw_req *req = c->req;
+
+	c->want_close = 1;
+	c->srv->stats.bad_requests++;
+	if (req == NULL && (req = c->req = req_new(c)) == NULL) {
+		conn_close(c);
+		return;
+	}
+	c->state = C_REQ;
+	gw_resp_problem(req, status,
+	    status == 431 ? "header-too-large" :
+	    status == 414 ? "uri-too-long" :
+	    status == 501 ? "not-implemented" :
+	    status == 505 ? "version-not-supported" :
+	    status == 408 ? "request-timeout" :
+	    status == 417 ? "expectation-failed" : "bad-request", msg);
+}
+
+/* Parse and start requests while the connection can take them. */
+static void
+conn_process(struct conn *c)
+{
+	struct gw_server	*srv = c->srv;
+	struct gw_err		 err;
+
+	if (c->state == C_DEAD || c->processing)
+		return;
+	c->processing = 1;
+	for (;;) {
+		if (c->io_error) {
+			conn_close(c);
+			break;
+		}
+		if (c->state == C_REQ) {
+			struct gw_req *req = c->req;
+
+			if (req->has_body && !req->body_done &&
+			    (req->body_wanted || req->handler_done))
+				feed_body(c, req);
+			if (req->read_all && req->body_done &&
+			    req->body_fn != NULL && !req->handler_done) {
+				gw_req_fn *fn = req->body_fn;
+
+				req->body_fn = NULL;
+				fn(req, req->body_arg);
+			}
+			if (req->handler_done)
+				req_maybe_finish(req);
+			if (c->state == C_REQ || c->state == C_DEAD)
+				break;
+			continue;
+		}
+		if (c->state == C_CLOSING) {
+			if (conn_pending(c) == 0) {
+				/* all sent: stop writing, drain, then close */
+				if (c->eof ||
+				    shutdown(c->fd, SHUT_WR) == -1) {
+					conn_close(c);
+					break;
+				}
+				c->state = C_LINGER;
+				conn_timer(c, T_LINGER, LINGER_MS);
+				conn_update_io(c);
+			}
+			break;
+		}
+		if (c->state == C_LINGER) {
+			c->roff = c->rbuf.len;
+			if (c->eof)
+				conn_close(c);
+			break;
+		}
+		/* C_HEAD */
+		if (c->rbuf.len == c->roff) {
+			if (c->eof || srv->draining) {
+				if (conn_pending(c) == 0) {
+					conn_close(c);
+					break;
+				}
+				c->state = C_CLOSING;
+				continue;
+			}
+			/* idle between requests: give the buffer back */
+			if (conn_pending(c) == 0) {
+				buf_give_back(srv, &c->rbuf);
+				buf_give_back(srv, &c->wbuf);
+				c->woff = 0;
+			}
+			c->rbuf.len = c->roff = 0;
+			if (c->tkind != T_IDLE && c->tkind != T_SEND)
+				conn_timer(c, T_IDLE,
+				    srv->cfg->keepalive_timeout_ms);
+			conn_update_io(c);
+			break;
+		}
+		{
+			struct gw_http_head	 hbuf, *h;
+			int			 status;
+			ssize_t			 hl;
+			const char		*p = c->rbuf.p + c->roff;
+			size_t			 avail = c->rbuf.len - c->roff;
+
+			/* leading empty lines before a request are allowed */
+			while (avail >= 2 && p[0] == '\r' && p[1] == '\n') {
+				p += 2;
+				avail -= 2;
+				c->roff += 2;
+			}
+			if (avail == 0)
+				continue;
+			hl = gw_http_parse_head(p, avail, &srv->cfg->limits,
+			    &hbuf, &status, &err);
+			if (hl == 0) {
+				if (c->eof) {
+					conn_close(c);
+					break;
+				}
+				if (c->tkind != T_HEADER)
+					conn_timer(c, T_HEADER,
+					    srv->cfg->header_timeout_ms);
+				conn_update_io(c);
+				break;
+			}
+			if ((c->req = req_new(c)) == NULL) {
+				conn_close(c);
+				break;
+			}
+			srv->stats.requests++;
+			c->nreq++;
+			if (hl == -1) {
+				gw_log_debug("%s: bad request: %s", c->client,
+				    err.msg);
+				c->roff = c->rbuf.len;
+				early_error(c, status, err.msg);
+				continue;
+			}
+			if ((h = head_copy(c->req->arena, p, &hbuf)) == NULL) {
+				conn_close(c);
+				break;
+			}
+			c->req->head = h;
+			c->req->bytes_in = (uint64_t)hl;
+			c->roff += (size_t)hl;
+			c->state = C_REQ;
+			conn_timer(c, T_NONE, 0);
+			dispatch(c, h);
+		}
+	}
+	c->processing = 0;
+	if (c->state != C_DEAD)
+		conn_update_io(c);
+}
+
+static void
+deferred_process(void *arg)
+{
+	struct conn *c = arg;
+
+	c->scheduled = 0;
+	if (c->freeing)
+		return;
+	conn_process(c);
+}
+
+static void
+schedule_process(struct conn *c)
+{
+	if (c->scheduled || c->state == C_DEAD || c->freeing)
+		return;
+	if (gw_loop_defer(c->srv->loop, deferred_process, c) == 0)
+		c->scheduled = 1;
+}
+
+/* A request is over when its response ended and its body is settled. */
+static void
+req_maybe_finish(struct gw_req *req)
+{
+	struct conn *c = req->conn;
+
+	if (!req->handler_done)
+		return;
+	if (req->has_body && !req->body_done && !c->want_close) {
+		/* still draining an unread body */
+		return;
+	}
+	if (c->io_error) {
+		access_log(req);
+		conn_close(c);
+		return;
+	}
+	access_log(req);
+	c->req = NULL;
+	req_free(req);
+	if (c->want_close) {
+		c->state = C_CLOSING;
+		c->roff = c->rbuf.len;
+		return;
+	}
+	c->state = C_HEAD;
+	if (conn_pending(c) > 0)
+		conn_timer(c, T_SEND, c->srv->cfg->send_timeout_ms);
+	else
+		conn_timer(c, T_NONE, 0);
+}
+
+/* Reading and writing on the socket. */
+
+static void
+conn_read(struct conn *c)
+{
+	for (int round = 0; round < 4; round++) {
+		ssize_t n;
+
+		if (c->roff > 0 && (c->roff == c->rbuf.len ||
+		    c->roff > c->rbuf.len / 2)) {
+			gw_buf_consume(&c->rbuf, c->roff);
+			c->roff = 0;
+		}
+		if (c->rbuf.p == NULL) {
+			buf_take(c->srv, &c->rbuf);
+			if (c->rbuf.p == NULL &&
+			    gw_buf_reserve(&c->rbuf, SPARE_CAP, NULL) == -1) {
+				c->io_error = 1;
+				return;
+			}
+		}
+		/* full: what is there must be processed first */
+		if (c->rbuf.len - c->roff + READ_CHUNK > c->rbuf.max)
+			return;
+		if (gw_buf_reserve(&c->rbuf, READ_CHUNK, NULL) == -1) {
+			c->io_error = 1;
+			return;
+		}
+		do
+			n = read(c->fd, c->rbuf.p + c->rbuf.len,
+			    c->rbuf.cap - c->rbuf.len);
+		while (n == -1 && errno == EINTR);
+		if (n == -1) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				c->io_error = c->state != C_LINGER;
+			if (c->state == C_LINGER && errno != EAGAIN &&
+			    errno != EWOULDBLOCK)
+				c->eof = 1;
+			return;
+		}
+		if (n == 0) {
+			c->eof = 1;
+			return;
+		}
+		c->rbuf.len += (size_t)n;
+		if (c->state == C_LINGER) {
+			c->lingered += (uint64_t)n;
+			c->rbuf.len = c->roff = 0;
+			if (c->lingered > LINGER_BYTES)
+				c->eof = 1;
+		}
+		if ((size_t)n < c->rbuf.cap - c->rbuf.len + (size_t)n)
+			return;
+	}
+}
+
+static void
+conn_writable(struct conn *c)
+{
+	struct gw_req	*req = c->req;
+
+	c->writing = 0;
+	if (conn_flush(c) == -1)
+		return;
+	if (conn_pending(c) == 0 && c->tkind == T_SEND)
+		conn_timer(c, T_NONE, 0);
+	else if (conn_pending(c) > 0)
+		conn_timer(c, T_SEND, c->srv->cfg->send_timeout_ms);
+	if (req != NULL && req->writable_fn != NULL &&
+	    conn_pending(c) < OUT_LOW && !req->handler_done) {
+		gw_req_fn *fn = req->writable_fn;
+
+		req->writable_fn = NULL;
+		fn(req, req->writable_arg);
+	}
+}
+
+static void
+conn_event(struct gw_io *io, uint32_t events)
+{
+	struct conn *c = io->arg;
+
+	if (events & (EPOLLERR | EPOLLHUP)) {
+		if (c->state != C_LINGER)
+			c->io_error = !(events & EPOLLIN);
+		if (!(events & EPOLLIN))
+			c->eof = 1;
+	}
+	if (events & EPOLLOUT)
+		conn_writable(c);
+	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP))
+		conn_read(c);
+	if (c->state == C_REQ && c->eof && c->req != NULL &&
+	    !c->req->body_done && c->req->has_body)
+		c->io_error = 1;	/* the client went away mid-body */
+	conn_process(c);	/* closes on io_error */
+}
+
+static void
+conn_timer_fire(struct gw_timer *t)
+{
+	struct conn	*c = t->arg;
+	struct gw_req	*req = c->req;
+	enum timer_kind	 kind = c->tkind;
+
+	c->tkind = T_NONE;
+	switch (kind) {
+	case T_HEADER:
+		if (c->rbuf.len > c->roff) {
+			gw_log_debug("%s: header timeout", c->client);
+			c->roff = c->rbuf.len;
+			early_error(c, 408, "request header not received in "
+			    "time");
+			conn_process(c);
+			return;
+		}
+		/* FALLTHROUGH */
+	case T_IDLE:
+		conn_close(c);
+		return;
+	case T_BODY:
+		if (req != NULL && !req->resp_started && !req->handler_done) {
+			req_abort_handler(req);
+			c->want_close = 1;
+			gw_resp_problem(req, 408, "request-timeout",
+			    "request body not received in time");
+			conn_process(c);
+			return;
+		}
+		conn_close(c);
+		return;
+	case T_SEND:
+	case T_LINGER:
+	case T_NONE:
+		conn_close(c);
+		return;
+	}
+}
+
+/* Closing: mark now, free at the end of the iteration. */
+
+static void
+conn_destroy(void *arg)
+{
+	struct conn	*c = arg;
+	struct gw_server *srv = c->srv;
+	struct gw_req	*req = c->req;
+
+	if (req != NULL) {
+		req_abort_handler(req);
+		if (req->status == 0)
+			req->status = 499;	/* as nginx: client went away */
+		if (!req->resp_ended)
+			req->aborted = 1;
+		access_log(req);
+		req_free(req);
+		c->req = NULL;
+	}
+	(void)close(c->fd);
+	buf_give_back(srv, &c->rbuf);
+	buf_give_back(srv, &c->wbuf);
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		srv->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	srv->nconns--;
+	srv->stats.active_conns = srv->nconns;
+	free(c);
+	/* a listener paused at max_connections may resume */
+	for (size_t i = 0; i < srv->nls; i++)
+		if (srv->ls[i].paused && !srv->draining) {
+			srv->ls[i].paused = 0;
+			(void)gw_io_modify(&srv->ls[i].io, EPOLLIN |
+			    EPOLLEXCLUSIVE, NULL);
+		}
+	if (srv->draining && srv->nconns == 0 && srv->drain_done != NULL) {
+		void (*done)(void *) = srv->drain_done;
+
+		srv->drain_done = NULL;
+		done(srv->drain_arg);
+	}
+}
+
+static void
+conn_close(struct conn *c)
+{
+	if (c->freeing)
+		return;
+	c->freeing = 1;
+	c->state = C_DEAD;
+	gw_io_stop(&c->io);
+	gw_timer_stop(&c->timer);
+	if (gw_loop_defer(c->srv->loop, conn_destroy, c) == -1)
+		conn_destroy(c);	/* no handler call is on the stack here */
+}
+
+/* Accepting. */
+
+static struct conn *
+conn_new(struct gw_server *srv, int fd, const struct sockaddr *sa)
+{
+	struct conn	*c;
+	struct gw_err	 err;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		(void)close(fd);
+		return NULL;
+	}
+	c->srv = srv;
+	c->fd = fd;
+	c->state = C_HEAD;
+	gw_buf_init(&c->rbuf, srv->cfg->limits.max_header_bytes +
+	    READ_CHUNK * 3);
+	gw_buf_init(&c->wbuf, 0);
+	if (sa == NULL || sa->sa_family == AF_UNIX)
+		(void)snprintf(c->client, sizeof(c->client), "unix");
+	else if (sa->sa_family == AF_INET)
+		(void)inet_ntop(AF_INET,
+		    &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
+		    c->client, sizeof(c->client));
+	else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)sa;
+
+		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr))
+			(void)inet_ntop(AF_INET, &s6->sin6_addr.s6_addr[12],
+			    c->client, sizeof(c->client));
+		else
+			(void)inet_ntop(AF_INET6, &s6->sin6_addr, c->client,
+			    sizeof(c->client));
+	} else
+		(void)snprintf(c->client, sizeof(c->client), "unknown");
+	if (sa != NULL && (sa->sa_family == AF_INET ||
+	    sa->sa_family == AF_INET6)) {
+		int one = 1;
+
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+		    sizeof(one));
+	}
+	if (gw_io_start(srv->loop, &c->io, fd, EPOLLIN | EPOLLRDHUP,
+	    conn_event, c, &err) == -1) {
+		gw_log_warnx("%s", err.msg);
+		(void)close(fd);
+		free(c);
+		return NULL;
+	}
+	c->reading = 1;
+	c->next = srv->conns;
+	if (srv->conns != NULL)
+		srv->conns->prev = c;
+	srv->conns = c;
+	srv->nconns++;
+	srv->stats.accepted++;
+	srv->stats.active_conns = srv->nconns;
+	conn_timer(c, T_HEADER, srv->cfg->header_timeout_ms);
+	return c;
+}
+
+static void
+listener_event(struct gw_io *io, uint32_t events)
+{
+	struct listener		*l = io->arg;
+	struct gw_server	*srv = l->srv;
+
+	(void)events;
+	for (int i = 0; i < ACCEPT_BATCH; i++) {
+		struct sockaddr_storage	ss;
+		socklen_t		sl = sizeof(ss);
+		int			fd;
+
+		if (srv->nconns >= srv->cfg->max_connections) {
+			l->paused = 1;
+			(void)gw_io_modify(&l->io, 0, NULL);
+			return;
+		}
+		fd = accept4(l->fd, (struct sockaddr *)&ss, &sl,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				gw_log_warn("accept");
+			return;
+		}
+		(void)conn_new(srv, fd, (struct sockaddr *)&ss);
+	}
+}
+
+/* The server. */
+
+struct gw_server *
+gw_server_new(struct gw_loop *loop, struct gw_cfg *cfg, struct gw_err *err)
+{
+	struct gw_server *srv;
+
+	if ((srv = calloc(1, sizeof(*srv))) == NULL) {
+		gw_err_set(err, GW_E_NOMEM, "out of memory");
+		return NULL;
+	}
+	srv->loop = loop;
+	srv->cfg = gw_cfg_ref(cfg);
+	gw_buf_init(&srv->logbuf, 0);
+	if (getrandom(srv->rng, sizeof(srv->rng), 0) != sizeof(srv->rng)) {
+		srv->rng[0] = (uint64_t)gw_clock_us() ^ (uint64_t)getpid();
+		srv->rng[1] = 0x9e3779b97f4a7c15ULL;
+	}
+	srv->rng[0] |= 1;
+	if ((srv->proxy = gw_proxy_new(srv, err)) == NULL) {
+		gw_server_free(srv);
+		return NULL;
+	}
+	if (gw_loop_on_idle(loop, log_flush, srv) == -1) {
+		gw_err_set(err, GW_E_INTERNAL, "too many idle callbacks");
+		gw_server_free(srv);
+		return NULL;
+	}
+	return srv;
+}
+
+void
+gw_server_free(struct gw_server *srv)
+{
+	if (srv == NULL)
+		return;
+	while (srv->conns != NULL) {
+		struct conn *c = srv->conns;
+
+		gw_io_stop(&c->io);
+		gw_timer_stop(&c->timer);
+		c->freeing = 1;
+		conn_destroy(c);
+	}
+	for (size_t i = 0; i < srv->nls; i++)
+		gw_io_stop(&srv->ls[i].io);
+	free(srv->ls);
+	gw_proxy_free(srv->proxy);
+	log_flush(srv);
+	gw_buf_release(&srv->logbuf);
+	for (size_t i = 0; i < srv->npool; i++)
+		gw_arena_free(srv->pool[i]);
+	for (size_t i = 0; i < srv->nspare; i++)
+		free(srv->spare[i]);
+	gw_cfg_unref(srv->cfg);
+	free(srv);
+}
+
+int
+gw_server_listen(struct gw_server *srv, int fd, struct gw_err *err)
+{
+	struct listener *ls;
+	int		 fl;
+
+	/* sockets from systemd or inetd may come blocking */
+	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1)
+		return gw_err_sys(err, "fcntl on listening fd %d", fd);
+	if (srv->nls >= GW_MAX_LISTENERS)
+		return gw_err_set(err, GW_E_LIMIT, "too many listeners");
+	/* the array moves: listeners are started after they are all added */
+	if ((ls = realloc(srv->ls, (srv->nls + 1) * sizeof(*ls))) == NULL)
+		return gw_err_set(err, GW_E_NOMEM, "out of memory");
+	for (size_t i = 0; i < srv->nls; i++)
+		gw_io_stop(&ls[i].io);
+	srv->ls = ls;
+	memset(&ls[srv->nls], 0, sizeof(ls[0]));
+	ls[srv->nls].srv = srv;
+	ls[srv->nls].fd = fd;
+	srv->nls++;
+	for (size_t i = 0; i < srv->nls; i++)
+		if (gw_io_start(srv->loop, &ls[i].io, ls[i].fd,
+		    EPOLLIN | EPOLLEXCLUSIVE, listener_event, &ls[i],
+		    err) == -1)
+			return -1;
+	return 0;
+}
+
+int
+gw_server_serve_fd(struct gw_server *srv, int fd, struct gw_err *err)
+{
+	struct sockaddr_storage	ss;
+	socklen_t		sl = sizeof(ss);
+	struct conn		*c;
+	int			fl;
+
+	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1)
+		return gw_err_sys(err, "fcntl");
+	if (getpeername(fd, (struct sockaddr *)&ss, &sl) == -1)
+		ss.ss_family = AF_UNIX;
+	if ((c = conn_new(srv, fd, (struct sockaddr *)&ss)) == NULL)
+		return gw_err_set(err, GW_E_NOMEM, "cannot serve fd %d", fd);
+	c->single = 1;
+	return 0;
+}
+
+void
+gw_server_drain(struct gw_server *srv, void (*done)(void *), void *arg)
+{
+	struct conn *c, *next;
+
+	srv->draining = 1;
+	srv->drain_done = done;
+	srv->drain_arg = arg;
+	for (size_t i = 0; i < srv->nls; i++)
+		gw_io_stop(&srv->ls[i].io);
+	for (c = srv->conns; c != NULL; c = next) {
+		next = c->next;
+		/* idle keep-alive connections go now; busy ones after */
+		if (c->state == C_HEAD && c->rbuf.len == c->roff &&
+		    conn_pending(c) == 0)
+			conn_close(c);
+		else if (c->state == C_HEAD)
+			schedule_process(c);
+	}
+	if (srv->nconns == 0) {
+		srv->drain_done = NULL;
+		if (done != NULL)
+			done(arg);
+	}
+}
+
+size_t
+gw_server_nconns(const struct gw_server *srv)
+{
+	return srv->nconns;
+}
+
+const struct gw_server_stats *
+gw_server_stats(const struct gw_server *srv)
+{
+	return &srv->stats;
+}
+
+struct gw_loop *
+gw_server_loop(struct gw_server *srv)
+{
+	return srv->loop;
+}
+
+const struct gw_cfg *
+gw_server_cfg(const struct gw_server *srv)
+{
+	return srv->cfg;
+}
+
+struct gw_proxy *
+gw_server_proxy(struct gw_server *srv)
+{
+	return srv->proxy;
+}
