@@ -761,16 +761,21 @@ gw_route_methods_str(uint64_t methods, char *out, size_t outsize)
 		return;
 	out[0] = '\0';
 	for (int m = 0; m < 64; m++) {
-		const char *s;
-		int n;
+		const char	*s;
+		size_t		 need;
 
 		if (!(methods & ((uint64_t)1 << m)))
 			continue;
 		s = http_method_str((enum http_method)m);
-		n = snprintf(out + o, outsize - o, "%s%s", o > 0 ? ", " : "",
-		    s);
-		if (n < 0 || (size_t)n >= outsize - o)
-			break;
-		o += (size_t)n;
+		need = strlen(s) + (o > 0 ? 2 : 0);
+		if (o + need >= outsize)
+			break;	/* whole names only */
+		if (o > 0) {
+			memcpy(out + o, ", ", 2);
+			o += 2;
+		}
+		memcpy(out + o, s, strlen(s));
+		o += strlen(s);
+		out[o] = '\0';
 	}
 }

@@ -26,6 +26,7 @@ refused() {
 	! test -s seen.http
 }
 
+# shellcheck disable=SC2059
 check() {
 	name=$1 status=$2
 	shift 2
