@@ -20,292 +20,31 @@
 #include "cfg.h"
 #include "err.h"
 #include "gw.h"
+#include "jcheck.h"
 #include "json.h"
+#include "policy.h"
 #include "log.h"
 #include "route.h"
 #include "sock.h"
 #include "str.h"
 
 #define MAX_STATIC_FILE	(16 * 1024 * 1024)
-#define MAX_ERRORS	100
 
 struct ck {
-	struct gw_jdoc	*doc;
-	const char	*origin;
-	char		 dir[PATH_MAX];		/* for relative file names */
-	struct gw_buf	 errs;
-	int		 nerr;
-	char		 path[1024];
-	size_t		 plen;
-	struct gw_cfg	*cfg;
+	struct gw_jcheck	*jc;
+	struct gw_cfg		*cfg;
 };
 
-/* The JSON path of the value being checked. */
-
-static size_t
-push_key(struct ck *ck, const char *key)
-{
-	size_t	 old = ck->plen;
-	int	 n;
-
-	n = snprintf(ck->path + ck->plen, sizeof(ck->path) - ck->plen, "%s%s",
-	    ck->plen > 0 ? "." : "", key);
-	if (n > 0 && (size_t)n < sizeof(ck->path) - ck->plen)
-		ck->plen += (size_t)n;
-	return old;
-}
-
-static size_t
-push_index(struct ck *ck, size_t i)
-{
-	size_t	 old = ck->plen;
-	int	 n;
-
-	n = snprintf(ck->path + ck->plen, sizeof(ck->path) - ck->plen,
-	    "[%zu]", i);
-	if (n > 0 && (size_t)n < sizeof(ck->path) - ck->plen)
-		ck->plen += (size_t)n;
-	return old;
-}
-
-static void
-pop(struct ck *ck, size_t old)
-{
-	ck->plen = old;
-	ck->path[old] = '\0';
-}
-
-/*
- * Report an error at value v, or (for a null value, which has no object)
- * at key in parent.
- */
-static void	cerr(struct ck *ck, const struct json_object *parent,
-		    const char *key, const struct json_object *v,
-		    const char *fmt, ...) __attribute__((__format__(printf, 5, 6)));
-
-static void
-cerr(struct ck *ck, const struct json_object *parent, const char *key,
-    const struct json_object *v, const char *fmt, ...)
-{
-	unsigned	line = 0, col = 0;
-	va_list		ap;
-	char		msg[512];
-
-	if (++ck->nerr > MAX_ERRORS)
-		return;
-	if ((v == NULL || gw_jdoc_pos(ck->doc, v, &line, &col) == -1) &&
-	    (parent == NULL || key == NULL ||
-	    gw_jdoc_key_pos(ck->doc, parent, key, &line, &col) == -1) &&
-	    (parent == NULL || gw_jdoc_pos(ck->doc, parent, &line, &col) == -1))
-		line = col = 0;
-	va_start(ap, fmt);
-	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (line > 0)
-		(void)gw_buf_printf(&ck->errs, NULL, "%s:%u:%u: %s: %s\n",
-		    ck->origin, line, col, ck->plen > 0 ? ck->path : "(top)",
-		    msg);
-	else
-		(void)gw_buf_printf(&ck->errs, NULL, "%s: %s: %s\n", ck->origin,
-		    ck->plen > 0 ? ck->path : "(top)", msg);
-	if (ck->nerr == MAX_ERRORS)
-		(void)gw_buf_printf(&ck->errs, NULL,
-		    "%s: too many errors; stopping\n", ck->origin);
-}
-
-static const char *
-closest(const char *word, const char *const *list)
-{
-	const char	*best = NULL;
-	size_t		 bd = 3;
-
-	for (size_t i = 0; list[i] != NULL; i++) {
-		size_t d = gw_str_distance(word, list[i], 2);
-
-		if (d < bd) {
-			bd = d;
-			best = list[i];
-		}
-	}
-	return best;
-}
-
-/* v must be an object whose keys are all in allowed. */
-static int
-check_object(struct ck *ck, const struct json_object *parent, const char *key,
-    const struct json_object *v, const char *const *allowed)
-{
-	struct gw_jv_iter	 it;
-	const char		*k;
-	struct json_object	*val;
-
-	if (gw_jv_type(v) != GW_JT_OBJECT) {
-		cerr(ck, parent, key, v, "expected an object, not %s",
-		    gw_jv_type_name(gw_jv_type(v)));
-		return -1;
-	}
-	gw_jv_iter_init(&it, v);
-	while (gw_jv_iter_next(&it, &k, &val)) {
-		const char	*sug;
-		size_t		 i, old;
-
-		for (i = 0; allowed[i] != NULL; i++)
-			if (strcmp(allowed[i], k) == 0)
-				break;
-		if (allowed[i] != NULL)
-			continue;
-		old = push_key(ck, k);
-		if ((sug = closest(k, allowed)) != NULL)
-			cerr(ck, v, k, NULL, "unknown key '%s'; did you mean "
-			    "'%s'?", k, sug);
-		else
-			cerr(ck, v, k, NULL, "unknown key '%s'", k);
-		pop(ck, old);
-	}
-	return 0;
-}
-
-/* Typed members.  Each returns 1 if present and valid, 0 if absent. */
-
-static int
-get_str(struct ck *ck, const struct json_object *obj, const char *key,
-    char **out)
-{
-	struct json_object	*v;
-	const char		*s;
-	size_t			 len, old;
-	int			 rc = 1;
-
-	if (!gw_jv_get(obj, key, &v))
-		return 0;
-	old = push_key(ck, key);
-	if (gw_jv_type(v) != GW_JT_STRING) {
-		cerr(ck, obj, key, v, "expected a string, not %s",
-		    gw_jv_type_name(gw_jv_type(v)));
-		rc = -1;
-	} else {
-		s = gw_jv_str(v, &len);
-		if (strlen(s) != len) {
-			cerr(ck, obj, key, v, "NUL byte in string");
-			rc = -1;
-		} else if ((*out = strdup(s)) == NULL) {
-			cerr(ck, obj, key, v, "out of memory");
-			rc = -1;
-		}
-	}
-	pop(ck, old);
-	return rc;
-}
-
-static int
-get_u64(struct ck *ck, const struct json_object *obj, const char *key,
-    uint64_t min, uint64_t max, uint64_t *out)
-{
-	struct json_object	*v;
-	size_t			 old;
-	int			 rc = 1;
-
-	if (!gw_jv_get(obj, key, &v))
-		return 0;
-	old = push_key(ck, key);
-	if (gw_jv_type(v) != GW_JT_INT) {
-		cerr(ck, obj, key, v, "expected an integer, not %s",
-		    gw_jv_type_name(gw_jv_type(v)));
-		rc = -1;
-	} else if (gw_jv_int(v) < 0 || (uint64_t)gw_jv_int(v) < min ||
-	    (uint64_t)gw_jv_int(v) > max) {
-		cerr(ck, obj, key, v, "must be from %llu to %llu",
-		    (unsigned long long)min, (unsigned long long)max);
-		rc = -1;
-	} else
-		*out = (uint64_t)gw_jv_int(v);
-	pop(ck, old);
-	return rc;
-}
-
-static int
-get_u32(struct ck *ck, const struct json_object *obj, const char *key,
-    uint32_t min, uint32_t max, uint32_t *out)
-{
-	uint64_t	v;
-	int		rc;
-
-	if ((rc = get_u64(ck, obj, key, min, max, &v)) == 1)
-		*out = (uint32_t)v;
-	return rc;
-}
-
-static int
-get_bool(struct ck *ck, const struct json_object *obj, const char *key,
-    int *out)
-{
-	struct json_object	*v;
-	size_t			 old;
-
-	if (!gw_jv_get(obj, key, &v))
-		return 0;
-	if (gw_jv_type(v) != GW_JT_BOOL) {
-		old = push_key(ck, key);
-		cerr(ck, obj, key, v, "expected true or false, not %s",
-		    gw_jv_type_name(gw_jv_type(v)));
-		pop(ck, old);
-		return -1;
-	}
-	*out = gw_jv_bool(v);
-	return 1;
-}
-
-/* A string or an array of strings; *out is NULL-terminated. */
-static int
-get_strs(struct ck *ck, const struct json_object *obj, const char *key,
-    char ***out, size_t *n)
-{
-	struct json_object	*v;
-	size_t			 old, cnt;
-	char			**list;
-	int			 rc = 1;
-
-	*out = NULL;
-	*n = 0;
-	if (!gw_jv_get(obj, key, &v))
-		return 0;
-	old = push_key(ck, key);
-	if (gw_jv_type(v) == GW_JT_STRING)
-		cnt = 1;
-	else if (gw_jv_type(v) == GW_JT_ARRAY)
-		cnt = gw_jv_len(v);
-	else {
-		cerr(ck, obj, key, v, "expected a string or an array of "
-		    "strings, not %s", gw_jv_type_name(gw_jv_type(v)));
-		pop(ck, old);
-		return -1;
-	}
-	if ((list = calloc(cnt + 1, sizeof(*list))) == NULL) {
-		cerr(ck, obj, key, v, "out of memory");
-		pop(ck, old);
-		return -1;
-	}
-	for (size_t i = 0; i < cnt; i++) {
-		struct json_object *e = gw_jv_type(v) == GW_JT_STRING ? v :
-		    gw_jv_at(v, i);
-		size_t o2 = gw_jv_type(v) == GW_JT_ARRAY ? push_index(ck, i) :
-		    ck->plen;
-
-		if (gw_jv_type(e) != GW_JT_STRING) {
-			cerr(ck, v, NULL, e, "expected a string, not %s",
-			    gw_jv_type_name(gw_jv_type(e)));
-			rc = -1;
-		} else if ((list[*n] = strdup(gw_jv_str(e, NULL))) == NULL) {
-			cerr(ck, v, NULL, e, "out of memory");
-			rc = -1;
-		} else
-			(*n)++;
-		pop(ck, o2);
-	}
-	*out = list;
-	pop(ck, old);
-	return rc;
-}
+#define cerr(ck, ...)		gw_jcheck_error((ck)->jc, __VA_ARGS__)
+#define push_key(ck, k)		gw_jcheck_push_key((ck)->jc, (k))
+#define push_index(ck, i)	gw_jcheck_push_index((ck)->jc, (i))
+#define pop(ck, m)		gw_jcheck_pop((ck)->jc, (m))
+#define check_object(ck, ...)	gw_jcheck_object((ck)->jc, __VA_ARGS__)
+#define get_str(ck, ...)	gw_jcheck_str((ck)->jc, __VA_ARGS__)
+#define get_u64(ck, ...)	gw_jcheck_u64((ck)->jc, __VA_ARGS__)
+#define get_u32(ck, ...)	gw_jcheck_u32((ck)->jc, __VA_ARGS__)
+#define get_bool(ck, ...)	gw_jcheck_bool((ck)->jc, __VA_ARGS__)
+#define get_strs(ck, ...)	gw_jcheck_strs((ck)->jc, __VA_ARGS__)
 
 /* Top-level settings. */
 
@@ -482,14 +221,10 @@ parse_upstream(struct ck *ck, const struct json_object *ups, const char *name,
 	(void)get_u32(ck, v, "keepalive", 0, 100000, &u->keepalive);
 	(void)get_u32(ck, v, "keepalive_timeout_ms", 1, 3600000,
 	    &u->keepalive_timeout_ms);
-	if (get_str(ck, v, "ca_file", &u->ca_file) == 1 &&
-	    u->ca_file[0] != '/') {
-		char	 full[PATH_MAX * 2];
-		char	*abs;
+	if (get_str(ck, v, "ca_file", &u->ca_file) == 1) {
+		char *abs = gw_jcheck_resolve(ck->jc, u->ca_file);
 
-		(void)snprintf(full, sizeof(full), "%s/%s", ck->dir,
-		    u->ca_file);
-		if ((abs = strdup(full)) != NULL) {
+		if (abs != NULL) {
 			free(u->ca_file);
 			u->ca_file = abs;
 		}
@@ -546,49 +281,6 @@ parse_upstreams(struct ck *ck, const struct json_object *root)
 
 static const char *const handler_names[] = { "proxy", "static", NULL };
 
-static char *
-read_file_rel(struct ck *ck, const char *name, size_t *lenp, char *why,
-    size_t whysize)
-{
-	char		 full[PATH_MAX];
-	struct gw_buf	 b;
-	FILE		*fp;
-	char		 chunk[8192];
-	size_t		 n;
-	int		 len;
-
-	if (name[0] == '/')
-		len = snprintf(full, sizeof(full), "%s", name);
-	else
-		len = snprintf(full, sizeof(full), "%s/%s", ck->dir, name);
-	if (len < 0 || (size_t)len >= sizeof(full)) {
-		(void)snprintf(why, whysize, "file name too long");
-		return NULL;
-	}
-	if ((fp = fopen(full, "rb")) == NULL) {
-		(void)snprintf(why, whysize, "cannot open '%s': %s", full,
-		    strerror(errno));
-		return NULL;
-	}
-	gw_buf_init(&b, MAX_STATIC_FILE);
-	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
-		if (gw_buf_append(&b, chunk, n, NULL) == -1) {
-			(void)snprintf(why, whysize, "'%s' is larger than %d "
-			    "bytes", full, MAX_STATIC_FILE);
-			fclose(fp);
-			gw_buf_release(&b);
-			return NULL;
-		}
-	if (ferror(fp)) {
-		(void)snprintf(why, whysize, "cannot read '%s'", full);
-		fclose(fp);
-		gw_buf_release(&b);
-		return NULL;
-	}
-	fclose(fp);
-	return gw_buf_take(&b, lenp, NULL);
-}
-
 static void
 parse_static(struct ck *ck, const struct json_object *route,
     const struct json_object *v, struct gw_cfg_static *st)
@@ -598,7 +290,8 @@ parse_static(struct ck *ck, const struct json_object *route,
 	};
 	struct json_object	*h, *j;
 	uint64_t		 status = 200;
-	char			*body = NULL, *file = NULL;
+	char			*body = NULL, *data;
+	size_t			 len;
 	int			 nbody = 0, has_ctype = 0;
 	size_t			 old;
 
@@ -709,26 +402,18 @@ parse_static(struct ck *ck, const struct json_object *route,
 			}
 		}
 	}
-	if (get_str(ck, v, "file", &file) == 1) {
-		char	why[PATH_MAX * 2];
-		char	*data;
-		size_t	len;
-
+	switch (gw_jcheck_file(ck->jc, v, "file", MAX_STATIC_FILE, &data, &len,
+	    NULL)) {
+	case 1:
+		free(st->body);
+		st->body = data;
+		st->body_len = len;
+		/* FALLTHROUGH */
+	case -1:
 		nbody++;
-		if ((data = read_file_rel(ck, file, &len, why,
-		    sizeof(why))) == NULL) {
-			struct json_object *f;
-
-			gw_jv_get(v, "file", &f);
-			old = push_key(ck, "file");
-			cerr(ck, v, "file", f, "%s", why);
-			pop(ck, old);
-		} else {
-			free(st->body);
-			st->body = data;
-			st->body_len = len;
-		}
-		free(file);
+		break;
+	default:
+		break;
 	}
 	if (nbody > 1)
 		cerr(ck, route, "static", v, "give one of \"body\", \"json\" "
@@ -759,7 +444,7 @@ unknown_upstream(struct ck *ck, const struct json_object *parent,
 		if (ck->cfg->upstreams[i].name != NULL)
 			names[n++] = ck->cfg->upstreams[i].name;
 	names[n] = NULL;
-	if ((sug = closest(name, names)) != NULL)
+	if ((sug = gw_jcheck_closest(name, names)) != NULL)
 		cerr(ck, parent, key, v, "unknown upstream '%s'; did you mean "
 		    "'%s'?", name, sug);
 	else
@@ -828,13 +513,14 @@ parse_proxy(struct ck *ck, const struct json_object *route,
 	if (name == NULL)
 		return;
 	if ((r->proxy.upstream = find_upstream(ck->cfg, name)) == SIZE_MAX) {
-		size_t old = gw_jv_type(v) == GW_JT_STRING ? ck->plen :
-		    push_key(ck, "upstream");
+		if (gw_jv_type(v) == GW_JT_STRING)
+			unknown_upstream(ck, route, "proxy", u, name);
+		else {
+			size_t old = push_key(ck, "upstream");
 
-		unknown_upstream(ck, gw_jv_type(v) == GW_JT_STRING ? route : v,
-		    gw_jv_type(v) == GW_JT_STRING ? "proxy" : "upstream", u,
-		    name);
-		pop(ck, old);
+			unknown_upstream(ck, v, "upstream", u, name);
+			pop(ck, old);
+		}
 	}
 	free(name);
 }
@@ -896,6 +582,10 @@ parse_match(struct ck *ck, const struct json_object *route,
 					cerr(ck, v, NULL, e, "unknown method; "
 					    "method names are upper case, as "
 					    "\"GET\"");
+				else if (strcmp(gw_jv_str(e, NULL),
+				    "CONNECT") == 0)
+					cerr(ck, v, NULL, e, "CONNECT is not "
+					    "proxied: the gateway answers it 501");
 				else
 					r->methods |= bit;
 				pop(ck, o2);
@@ -943,7 +633,7 @@ parse_route(struct ck *ck, const struct json_object *routes, size_t idx,
 {
 	static const char *const keys[] = {
 		"name", "match", "proxy", "static", "max_body_bytes",
-		"policies", NULL
+		"max_response_bytes", "policies", NULL
 	};
 	struct json_object	*m, *h;
 	int			 nhandlers = 0;
@@ -967,19 +657,16 @@ parse_route(struct ck *ck, const struct json_object *routes, size_t idx,
 	(void)get_u64(ck, v, "max_body_bytes", 0, UINT64_MAX / 4,
 	    &r->max_body_bytes);
 	if (gw_jv_get(v, "policies", &h)) {
-		old = push_key(ck, "policies");
-		if (gw_jv_type(h) != GW_JT_ARRAY)
-			cerr(ck, v, "policies", h, "expected an array");
-		else
-			for (size_t i = 0; i < gw_jv_len(h); i++) {
-				size_t o2 = push_index(ck, i);
-
-				cerr(ck, h, NULL, gw_jv_at(h, i), "no policy "
-				    "types are available in this build");
-				pop(ck, o2);
-			}
-		pop(ck, old);
+		(void)gw_policy_parse_list(ck->jc, v, h, &r->policies,
+		    &r->npolicies);
+		for (size_t i = 0; i < r->npolicies; i++) {
+			r->policy_flags |= r->policies[i].type->flags;
+			if (r->policies[i].type->response != NULL)
+				r->has_response_steps = 1;
+		}
 	}
+	(void)get_u64(ck, v, "max_response_bytes", 0, UINT64_MAX / 4,
+	    &r->max_response_bytes);
 	for (size_t i = 0; handler_names[i] != NULL; i++) {
 		if (!gw_jv_get(v, handler_names[i], &h))
 			continue;
@@ -1060,58 +747,52 @@ gw_cfg_parse(const char *buf, size_t len, const char *origin,
 		"limits", "upstreams", "routes", NULL
 	};
 	struct ck		 ck;
+	struct gw_jdoc		*doc = NULL;
 	struct json_object	*root;
-	const char		*slash;
-	int			 rc = -1;
+	int			 rc = -1, nerr;
 
 	*out = NULL;
 	memset(&ck, 0, sizeof(ck));
-	ck.origin = origin;
-	gw_buf_init(&ck.errs, 64 * 1024);
-	if ((slash = strrchr(origin, '/')) != NULL)
-		(void)snprintf(ck.dir, sizeof(ck.dir), "%.*s",
-		    (int)(slash - origin), origin);
-	else
-		(void)snprintf(ck.dir, sizeof(ck.dir), ".");
-	if (ck.dir[0] == '\0')
-		(void)snprintf(ck.dir, sizeof(ck.dir), "/");
 	if (gw_jdoc_parse(buf, len, origin, GW_JSON_COMMENTS | GW_JSON_BOM,
-	    &ck.doc, err) == -1) {
+	    &doc, err) == -1) {
 		err->code = GW_E_CONFIG;
 		if (report != NULL)
 			(void)gw_buf_printf(report, NULL, "%s\n", err->msg);
 		goto out;
 	}
+	if ((ck.jc = gw_jcheck_new(doc, NULL, err)) == NULL)
+		goto out;
 	if ((ck.cfg = gw_cfg_new()) == NULL ||
 	    (free(ck.cfg->origin), ck.cfg->origin = strdup(origin)) == NULL) {
 		gw_err_set(err, GW_E_NOMEM, "out of memory");
 		goto out;
 	}
-	root = gw_jdoc_root(ck.doc);
+	root = gw_jdoc_root(doc);
 	if (check_object(&ck, NULL, NULL, root, keys) == 0) {
 		parse_top(&ck, root);
 		parse_upstreams(&ck, root);
 		parse_routes(&ck, root);
 	}
-	if (ck.nerr == 0 && gw_cfg_finish(ck.cfg, err) == -1) {
+	nerr = gw_jcheck_nerrors(ck.jc);
+	if (nerr == 0 && gw_cfg_finish(ck.cfg, err) == -1) {
 		err->code = GW_E_CONFIG;
 		if (report != NULL)
 			(void)gw_buf_printf(report, NULL, "%s: %s\n", origin,
 			    err->msg);
 		goto out;
 	}
-	if (ck.nerr > 0) {
-		size_t first = strcspn(ck.errs.p, "\n");
+	if (nerr > 0) {
+		size_t		 rlen;
+		const char	*r = gw_jcheck_report(ck.jc, &rlen);
+		size_t		 first = strcspn(r, "\n");
 
 		if (report != NULL)
-			(void)gw_buf_append(report, ck.errs.p, ck.errs.len,
-			    NULL);
-		if (ck.nerr == 1)
-			gw_err_set(err, GW_E_CONFIG, "%.*s", (int)first,
-			    ck.errs.p);
+			(void)gw_buf_append(report, r, rlen, NULL);
+		if (nerr == 1)
+			gw_err_set(err, GW_E_CONFIG, "%.*s", (int)first, r);
 		else
 			gw_err_set(err, GW_E_CONFIG, "%.*s (and %d more "
-			    "errors)", (int)first, ck.errs.p, ck.nerr - 1);
+			    "errors)", (int)first, r, nerr - 1);
 		goto out;
 	}
 	*out = ck.cfg;
@@ -1119,8 +800,8 @@ gw_cfg_parse(const char *buf, size_t len, const char *origin,
 	rc = 0;
  out:
 	gw_cfg_unref(ck.cfg);
-	gw_jdoc_free(ck.doc);
-	gw_buf_release(&ck.errs);
+	gw_jcheck_free(ck.jc);
+	gw_jdoc_free(doc);
 	return rc;
 }
 
@@ -1136,8 +817,8 @@ gw_cfg_load(const char *path, struct gw_cfg **out, struct gw_buf *report,
 
 	*out = NULL;
 	if ((fp = fopen(path, "rb")) == NULL) {
-		gw_err_set(err, GW_E_CONFIG, "cannot open '%s': %s", path,
-		    strerror(errno));
+		gw_err_set(err, errno == ENOENT ? GW_E_NOTFOUND : GW_E_CONFIG,
+		    "cannot open '%s': %s", path, strerror(errno));
 		if (report != NULL)
 			(void)gw_buf_printf(report, NULL, "%s\n", err->msg);
 		return -1;

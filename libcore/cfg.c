@@ -197,6 +197,7 @@ route_release(struct gw_cfg_route *r)
 	}
 	free(r->stat.headers);
 	free(r->stat.body);
+	gw_policy_list_free(r->policies, r->npolicies);
 }
 
 void

@@ -19,6 +19,7 @@
 #include "err.h"
 #include "gw.h"
 #include "http.h"
+#include "policy.h"
 #include "route.h"
 
 enum gw_balance {
@@ -76,7 +77,12 @@ struct gw_cfg_route {
 	enum gw_route_path_kind	 kind;
 	struct gw_route_header_match *headers;
 	size_t			 nheaders;
-	uint64_t		 max_body_bytes;
+	uint64_t		 max_body_bytes;	/* 0: no limit */
+	uint64_t		 max_response_bytes;	/* when buffered */
+	struct gw_policy	*policies;
+	size_t			 npolicies;
+	unsigned		 policy_flags;	/* OR of their types' flags */
+	int			 has_response_steps;
 	enum gw_handler_kind	 handler;
 	struct gw_cfg_proxy	 proxy;
 	struct gw_cfg_static	 stat;

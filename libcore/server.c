@@ -72,12 +72,18 @@ enum timer_kind {
 
 struct conn;
 
+struct req_var {
+	struct req_var	*next;
+	const char	*name;
+	struct gw_str	 value;
+};
+
 struct gw_req {
 	struct conn		*conn;
 	struct gw_server	*srv;
 	struct gw_arena		*arena;
 	struct gw_http_head	*head;
-	char			 id[40];
+	char			 id[72];
 	struct gw_str		 path;		/* normalized */
 	const struct gw_cfg_route *route;
 	struct gw_route_match	 match;
@@ -85,6 +91,7 @@ struct gw_req {
 	/* body */
 	struct gw_http_body	 dec;
 	struct gw_buf		 body;
+	size_t			 body_off;	/* consumed up to here */
 	uint64_t		 body_max;	/* read_all limit, 0: streaming */
 	unsigned		 has_body:1;
 	unsigned		 body_done:1;	/* decoder saw the end */
@@ -98,6 +105,22 @@ struct gw_req {
 	unsigned		 resp_chunked:1;
 	unsigned		 handler_done:1;
 	unsigned		 aborted:1;
+	/* policies */
+	unsigned		 pol_waiting:1;
+	unsigned		 pol_continue:1;
+	unsigned		 handler_started:1;
+	size_t			 pol_next;
+	/* the response as response steps see it */
+	unsigned		 cap:1;		/* buffering the whole body */
+	unsigned		 cap_overflow:1;
+	unsigned		 cap_head:1;	/* cap_* hold the head */
+	int			 cap_status;
+	struct gw_http_header	*cap_h;
+	size_t			 cap_nh;
+	size_t			 cap_caph;
+	int64_t			 cap_length;
+	struct gw_buf		 cap_body;
+	struct req_var		*vars;
 	int			 status;
 	int64_t			 resp_length;
 	uint64_t		 resp_sent;	/* body bytes queued */
@@ -508,16 +531,15 @@ resp_head_field(struct gw_buf *b, struct gw_str name, struct gw_str value)
 	(void)gw_buf_append(b, "\r\n", 2, NULL);
 }
 
-int
-gw_resp_start(struct gw_req *req, int status,
+/* Write the response head into wbuf (sent with the first body bytes). */
+static int
+emit_start(struct gw_req *req, int status,
     const struct gw_http_header *hdrs, size_t nhdrs, int64_t content_length)
 {
 	struct conn	*c = req->conn;
 	struct gw_buf	*b = &c->wbuf;
 	int		 has_date = 0, http10;
 
-	if (req->resp_started)
-		GW_BUG("response started twice");
 	req->resp_started = 1;
 	if (c->wbuf.p == NULL)
 		buf_take(c->srv, &c->wbuf);
@@ -583,16 +605,14 @@ gw_resp_start(struct gw_req *req, int status,
 	return 0;
 }
 
-int
-gw_resp_write(struct gw_req *req, const char *p, size_t len)
+static int
+emit_write(struct gw_req *req, const char *p, size_t len)
 {
 	struct conn	*c = req->conn;
 	struct iovec	 iov[3];
 	char		 hdr[24];
 	int		 n = 0;
 
-	if (!req->resp_started)
-		GW_BUG("gw_resp_write before gw_resp_start");
 	if (c->io_error || c->state == C_DEAD)
 		return -1;
 	if (len == 0 || req->resp_nobody)
@@ -638,15 +658,11 @@ gw_resp_started(const struct gw_req *req)
 	return req->resp_started;
 }
 
-void
-gw_resp_end(struct gw_req *req)
+static void
+emit_end(struct gw_req *req)
 {
 	struct conn *c = req->conn;
 
-	if (req->resp_ended)
-		GW_BUG("gw_resp_end after the response ended");
-	req->handler_done = 1;
-	req->resp_ended = 1;
 	if (req->resp_length >= 0 && !req->resp_nobody &&
 	    req->resp_sent != (uint64_t)req->resp_length) {
 		/* shorter than announced: the client must see it broke */
@@ -664,11 +680,176 @@ gw_resp_end(struct gw_req *req)
 	schedule_process(c);
 }
 
+/*
+ * Response steps (policy.h), last policy first.  They run synchronously:
+ * a step that needs to wait has no place here.
+ */
+static void
+run_response_steps(struct gw_req *req)
+{
+	const struct gw_cfg_route *r = req->route;
+
+	for (size_t i = r->npolicies; i > 0; i--) {
+		const struct gw_policy *p = &r->policies[i - 1];
+
+		if (p->type->response == NULL)
+			continue;
+		switch (p->type->response(req, p->state)) {
+		case GW_POLICY_NEXT:
+			continue;
+		case GW_POLICY_DONE:
+			return;
+		case GW_POLICY_WAIT:
+			GW_BUG("a response step cannot wait");
+		}
+	}
+}
+
+static int
+has_response_steps(const struct gw_req *req)
+{
+	return req->route != NULL && req->route->has_response_steps;
+}
+
+/* Keep the head for the response steps: fields copied into the arena. */
+static int
+capture_head(struct gw_req *req, int status, const struct gw_http_header *h,
+    size_t nh, int64_t length)
+{
+	req->cap_status = status;
+	req->cap_length = length;
+	req->cap_caph = nh + 8;
+	if ((req->cap_h = gw_arena_alloc(req->arena,
+	    req->cap_caph * sizeof(*req->cap_h))) == NULL)
+		return -1;
+	req->cap_nh = 0;
+	for (size_t i = 0; i < nh; i++) {
+		struct gw_http_header *d = &req->cap_h[req->cap_nh];
+		char *n, *v;
+
+		if ((n = gw_arena_strndup(req->arena, h[i].name.p,
+		    h[i].name.len)) == NULL ||
+		    (v = gw_arena_strndup(req->arena, h[i].value.p,
+		    h[i].value.len)) == NULL)
+			return -1;
+		d->name = gw_str_make(n, h[i].name.len);
+		d->value = gw_str_make(v, h[i].value.len);
+		req->cap_nh++;
+	}
+	req->cap_head = 1;
+	return 0;
+}
+
+int
+gw_resp_start(struct gw_req *req, int status,
+    const struct gw_http_header *hdrs, size_t nhdrs, int64_t content_length)
+{
+	if (req->resp_started)
+		GW_BUG("response started twice");
+	if (!has_response_steps(req))
+		return emit_start(req, status, hdrs, nhdrs, content_length);
+	req->resp_started = 1;
+	if (capture_head(req, status, hdrs, nhdrs, content_length) == -1) {
+		req->conn->io_error = 1;
+		return -1;
+	}
+	if (req->route->policy_flags & GW_POLICY_RESPONSE_BODY) {
+		req->cap = 1;
+		gw_buf_init(&req->cap_body, req->route->max_response_bytes > 0 ?
+		    (size_t)req->route->max_response_bytes :
+		    (size_t)req->srv->cfg->max_body_bytes);
+		return 0;
+	}
+	run_response_steps(req);
+	return emit_start(req, req->cap_status, req->cap_h, req->cap_nh,
+	    req->cap_length);
+}
+
+int
+gw_resp_write(struct gw_req *req, const char *p, size_t len)
+{
+	if (!req->resp_started)
+		GW_BUG("gw_resp_write before gw_resp_start");
+	if (!req->cap)
+		return emit_write(req, p, len);
+	if (req->cap_overflow || req->conn->io_error)
+		return -1;
+	if (gw_buf_append(&req->cap_body, p, len, NULL) == -1) {
+		req->cap_overflow = 1;
+		return -1;
+	}
+	return 0;
+}
+
+/* Send the captured response, after the response steps. */
+static void
+emit_captured(struct gw_req *req)
+{
+	const struct gw_http_head	*h = req->head;
+	int64_t				 len = (int64_t)req->cap_body.len;
+
+	run_response_steps(req);
+	/* HEAD, 204 and 304 announce what they do not send */
+	if ((h != NULL && h->method_id == HTTP_HEAD) ||
+	    req->cap_status == 204 || req->cap_status == 304)
+		len = req->cap_length;
+	if (emit_start(req, req->cap_status, req->cap_h, req->cap_nh,
+	    len) == 0 && req->cap_body.len > 0 && !req->resp_nobody)
+		(void)emit_write(req, req->cap_body.p, req->cap_body.len);
+	emit_end(req);
+}
+
+/* A captured response that broke: the client gets a 502 of ours. */
+static void
+capture_failed(struct gw_req *req, const char *why)
+{
+	gw_buf_release(&req->cap_body);
+	req->cap = 0;
+	req->cap_head = 0;
+	req->cap_overflow = 0;
+	req->resp_started = 0;
+	req->resp_ended = 0;
+	req->handler_done = 0;
+	gw_resp_problem(req, 502, "bad-gateway", why);
+}
+
+void
+gw_resp_end(struct gw_req *req)
+{
+	if (req->resp_ended)
+		GW_BUG("gw_resp_end after the response ended");
+	if (req->cap) {
+		if (req->cap_overflow) {
+			capture_failed(req, "the upstream response is larger "
+			    "than the route's max_response_bytes");
+			return;
+		}
+		if (req->cap_length >= 0 &&
+		    (uint64_t)req->cap_length != req->cap_body.len &&
+		    req->cap_body.len > 0) {
+			capture_failed(req, "the upstream response was cut "
+			    "short");
+			return;
+		}
+		req->handler_done = 1;
+		req->resp_ended = 1;
+		emit_captured(req);
+		return;
+	}
+	req->handler_done = 1;
+	req->resp_ended = 1;
+	emit_end(req);
+}
+
 void
 gw_resp_abort(struct gw_req *req)
 {
 	struct conn *c = req->conn;
 
+	if (req->cap && !c->io_error) {
+		capture_failed(req, "the upstream response broke off");
+		return;
+	}
 	req->handler_done = 1;
 	req->resp_ended = 1;
 	req->aborted = 1;
@@ -682,12 +863,17 @@ gw_resp_send(struct gw_req *req, int status, const struct gw_http_header *hdrs,
     size_t nhdrs, const char *body, size_t len)
 {
 	if (gw_resp_start(req, status, hdrs, nhdrs, (int64_t)len) == 0 &&
-	    len > 0 && !req->resp_nobody) {
-		/* the whole body goes into wbuf: no push-back here */
-		req->resp_sent += len;
-		req->bytes_out += len;
-		if (gw_buf_append(&req->conn->wbuf, body, len, NULL) == -1)
-			req->conn->io_error = 1;
+	    len > 0) {
+		if (req->cap)
+			(void)gw_resp_write(req, body, len);
+		else if (!req->resp_nobody) {
+			/* the whole body goes into wbuf: no push-back */
+			req->resp_sent += len;
+			req->bytes_out += len;
+			if (gw_buf_append(&req->conn->wbuf, body, len,
+			    NULL) == -1)
+				req->conn->io_error = 1;
+		}
 	}
 	gw_resp_end(req);
 }
@@ -803,6 +989,176 @@ gw_req_on_abort(struct gw_req *req, gw_req_fn *fn, void *arg)
 	req->abort_arg = arg;
 }
 
+/* What policies may change. */
+
+const struct gw_http_header *
+gw_req_header(const struct gw_req *req, const char *name)
+{
+	return gw_http_head_get(req->head, name);
+}
+
+void
+gw_req_header_del(struct gw_req *req, const char *name)
+{
+	struct gw_http_head	*h = req->head;
+	size_t			 o = 0;
+
+	for (size_t i = 0; i < h->nheaders; i++)
+		if (!gw_str_caseeq_cstr(h->headers[i].name, name))
+			h->headers[o++] = h->headers[i];
+	h->nheaders = o;
+}
+
+int
+gw_req_header_set(struct gw_req *req, const char *name, struct gw_str value)
+{
+	struct gw_http_head	*h, *n;
+	char			*nm, *v;
+	size_t			 sz;
+
+	gw_req_header_del(req, name);
+	h = req->head;
+	if (h->nheaders >= GW_MAX_HEADERS)
+		return -1;
+	if ((nm = gw_arena_strdup(req->arena, name)) == NULL ||
+	    (v = gw_arena_strndup(req->arena, value.p, value.len)) == NULL)
+		return -1;
+	/* the head was allocated to its size: grow a copy */
+	sz = offsetof(struct gw_http_head, headers) +
+	    (h->nheaders + 1) * sizeof(h->headers[0]);
+	if ((n = gw_arena_alloc(req->arena, sz)) == NULL)
+		return -1;
+	memcpy(n, h, sz - sizeof(h->headers[0]));
+	n->headers[n->nheaders].name = gw_str_make(nm, strlen(nm));
+	n->headers[n->nheaders].value = gw_str_make(v, value.len);
+	n->nheaders++;
+	req->head = n;
+	return 0;
+}
+
+int
+gw_req_set_body(struct gw_req *req, const char *p, size_t len)
+{
+	if (!req->read_all)
+		GW_BUG("gw_req_set_body on a body that was not read whole");
+	req->body.max = 0;
+	gw_buf_reset(&req->body);
+	req->body_off = 0;
+	if (gw_buf_append(&req->body, p, len, NULL) == -1)
+		return -1;
+	req->has_body = 1;
+	req->body_done = 1;
+	return 0;
+}
+
+int
+gw_req_var_set(struct gw_req *req, const char *name, struct gw_str value)
+{
+	struct req_var	*v;
+	char		*val;
+
+	for (v = req->vars; v != NULL; v = v->next)
+		if (strcmp(v->name, name) == 0)
+			break;
+	if ((val = gw_arena_strndup(req->arena, value.p, value.len)) == NULL)
+		return -1;
+	if (v == NULL) {
+		if ((v = gw_arena_calloc(req->arena, 1, sizeof(*v))) == NULL ||
+		    (v->name = gw_arena_strdup(req->arena, name)) == NULL)
+			return -1;
+		v->next = req->vars;
+		req->vars = v;
+	}
+	v->value = gw_str_make(val, value.len);
+	return 0;
+}
+
+struct gw_str
+gw_req_var(const struct gw_req *req, const char *name)
+{
+	for (const struct req_var *v = req->vars; v != NULL; v = v->next)
+		if (strcmp(v->name, name) == 0)
+			return v->value;
+	return GW_STR_NULL;
+}
+
+int
+gw_resp_status(const struct gw_req *req)
+{
+	return req->cap_head ? req->cap_status : req->status;
+}
+
+void
+gw_resp_set_status(struct gw_req *req, int status)
+{
+	if (!req->cap_head)
+		GW_BUG("gw_resp_set_status outside a response step");
+	req->cap_status = status;
+}
+
+struct gw_str
+gw_resp_header(const struct gw_req *req, const char *name)
+{
+	for (size_t i = 0; req->cap_head && i < req->cap_nh; i++)
+		if (gw_str_caseeq_cstr(req->cap_h[i].name, name))
+			return req->cap_h[i].value;
+	return GW_STR_NULL;
+}
+
+void
+gw_resp_header_del(struct gw_req *req, const char *name)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < req->cap_nh; i++)
+		if (!gw_str_caseeq_cstr(req->cap_h[i].name, name))
+			req->cap_h[o++] = req->cap_h[i];
+	req->cap_nh = o;
+}
+
+int
+gw_resp_header_set(struct gw_req *req, const char *name, struct gw_str value)
+{
+	char *n, *v;
+
+	if (!req->cap_head)
+		GW_BUG("gw_resp_header_set outside a response step");
+	gw_resp_header_del(req, name);
+	if (req->cap_nh == req->cap_caph) {
+		struct gw_http_header *nh;
+
+		if ((nh = gw_arena_alloc(req->arena, (req->cap_caph * 2 + 4) *
+		    sizeof(*nh))) == NULL)
+			return -1;
+		memcpy(nh, req->cap_h, req->cap_nh * sizeof(*nh));
+		req->cap_h = nh;
+		req->cap_caph = req->cap_caph * 2 + 4;
+	}
+	if ((n = gw_arena_strdup(req->arena, name)) == NULL ||
+	    (v = gw_arena_strndup(req->arena, value.p, value.len)) == NULL)
+		return -1;
+	req->cap_h[req->cap_nh].name = gw_str_make(n, strlen(n));
+	req->cap_h[req->cap_nh].value = gw_str_make(v, value.len);
+	req->cap_nh++;
+	return 0;
+}
+
+struct gw_str
+gw_resp_captured_body(const struct gw_req *req)
+{
+	return gw_buf_str(&req->cap_body);
+}
+
+int
+gw_resp_replace_body(struct gw_req *req, const char *p, size_t len)
+{
+	if (!req->cap)
+		GW_BUG("gw_resp_replace_body without a captured body");
+	req->cap_body.max = 0;
+	gw_buf_reset(&req->cap_body);
+	return gw_buf_append(&req->cap_body, p, len, NULL);
+}
+
 /* Request bodies. */
 
 int
@@ -816,6 +1172,9 @@ gw_req_body_length(const struct gw_req *req)
 {
 	if (!req->has_body)
 		return 0;
+	/* a body read whole (and maybe replaced) has its own length */
+	if (req->read_all && req->body_done)
+		return (int64_t)(req->body.len - req->body_off);
 	if (req->head->flags & GW_HTTP_CHUNKED)
 		return -1;
 	return (int64_t)req->head->content_length;
@@ -849,17 +1208,22 @@ struct gw_str
 gw_req_body_peek(struct gw_req *req)
 {
 	want_body(req);
-	return gw_buf_str(&req->body);
+	return gw_str_make(req->body.p + req->body_off,
+	    req->body.len - req->body_off);
 }
 
 void
 gw_req_body_consume(struct gw_req *req, size_t n)
 {
-	int was_full = req->body.len >= BODY_WINDOW;
+	size_t pending = req->body.len - req->body_off;
 
-	gw_buf_consume(&req->body, n);
-	if (was_full || (req->conn->rbuf.len > req->conn->roff &&
-	    !req->body_done))
+	if (n > pending)
+		GW_BUG("consumed more body than there was");
+	req->body_off += n;
+	if (req->body_off == req->body.len)
+		req->body_off = req->body.len = 0;
+	if (!req->read_all && (pending >= BODY_WINDOW ||
+	    (req->conn->rbuf.len > req->conn->roff && !req->body_done)))
 		schedule_process(req->conn);
 }
 
@@ -920,6 +1284,10 @@ body_sink(void *arg, const char *p, size_t len)
 {
 	struct gw_req *req = arg;
 
+	/* a chunked body has no declared length: count it here */
+	if (req->route != NULL && req->route->max_body_bytes > 0 &&
+	    req->dec.decoded > req->route->max_body_bytes)
+		return -1;
 	return gw_buf_append(&req->body, p, len, NULL);
 }
 
@@ -940,19 +1308,28 @@ feed_body(struct conn *c, struct gw_req *req)
 		ssize_t	n;
 
 		if (discard)
-			gw_buf_reset(&req->body);
+			req->body.len = req->body_off = 0;
 		if (req->read_all)
 			room = avail;
 		else {
-			if (req->body.len >= BODY_WINDOW)
+			size_t pending = req->body.len - req->body_off;
+
+			if (pending >= BODY_WINDOW)
 				break;
-			room = BODY_WINDOW - req->body.len;
+			if (req->body_off > 0) {
+				/* keep the window at the start of the buffer */
+				memmove(req->body.p, req->body.p +
+				    req->body_off, pending);
+				req->body.len = pending;
+				req->body_off = 0;
+			}
+			room = BODY_WINDOW - pending;
 		}
 		if (avail > room)
 			avail = room;
 		if ((n = gw_http_body_feed(&req->dec, c->rbuf.p + c->roff,
 		    avail, &err)) == -1) {
-			int limit = req->read_all && err.code == GW_E_LIMIT;
+			int limit = err.code == GW_E_LIMIT;
 
 			c->want_close = 1;
 			c->roff = c->rbuf.len;
@@ -982,7 +1359,7 @@ feed_body(struct conn *c, struct gw_req *req)
 		}
 	}
 	if (discard) {
-		gw_buf_reset(&req->body);
+		req->body.len = req->body_off = 0;
 		if (!req->body_done && c->tkind != T_SEND)
 			conn_timer(c, T_BODY, c->srv->cfg->body_timeout_ms);
 		return;
@@ -1002,7 +1379,7 @@ feed_body(struct conn *c, struct gw_req *req)
 static int
 valid_request_id(struct gw_str v)
 {
-	if (v.len == 0 || v.len > 36 * 2)
+	if (v.len == 0 || v.len > 64)
 		return 0;
 	for (size_t i = 0; i < v.len; i++) {
 		char ch = v.p[i];
@@ -1056,6 +1433,7 @@ req_free(struct gw_req *req)
 	struct gw_server *srv = req->srv;
 
 	gw_buf_release(&req->body);
+	gw_buf_release(&req->cap_body);
 	arena_put(srv, req->arena);
 }
 
@@ -1105,6 +1483,62 @@ run_handler(struct gw_req *req)
 		gw_static_handle(req, &r->stat);
 		break;
 	}
+}
+
+/*
+ * The request steps of the route's policies, in order, then the handler.
+ * A step that waits is resumed by gw_req_policy_resume() through
+ * conn_process().
+ */
+static void
+run_chain(struct gw_req *req)
+{
+	const struct gw_cfg_route *r = req->route;
+
+	while (req->pol_next < r->npolicies) {
+		const struct gw_policy	*p = &r->policies[req->pol_next];
+		enum gw_policy_rc	 rc;
+
+		if (p->type->request == NULL) {
+			req->pol_next++;
+			continue;
+		}
+		rc = p->type->request(req, p->state);
+		if (rc == GW_POLICY_WAIT) {
+			req->pol_waiting = 1;
+			return;
+		}
+		req->abort_fn = NULL;
+		if (rc == GW_POLICY_DONE) {
+			if (!req->resp_started)
+				GW_BUG("a policy said DONE without answering");
+			return;
+		}
+		req->pol_next++;
+	}
+	req->handler_started = 1;
+	run_handler(req);
+}
+
+static void
+chain_after_body(struct gw_req *req, void *arg)
+{
+	(void)arg;
+	run_chain(req);
+}
+
+void
+gw_req_policy_resume(struct gw_req *req, enum gw_policy_rc rc)
+{
+	if (!req->pol_waiting)
+		GW_BUG("gw_req_policy_resume without a waiting policy");
+	req->pol_waiting = 0;
+	req->abort_fn = NULL;
+	if (rc == GW_POLICY_DONE)
+		return;		/* the policy answered */
+	req->pol_next++;
+	req->pol_continue = 1;
+	schedule_process(req->conn);
 }
 
 static void
@@ -1159,10 +1593,20 @@ dispatch(struct conn *c, struct gw_http_head *h)
 		    "request body larger than the route's limit");
 		return;
 	}
-	if (req->route->max_body_bytes > 0)
-		req->body.max = (size_t)GW_MAX(req->route->max_body_bytes,
-		    BODY_WINDOW);
-	run_handler(req);
+	if (req->route->npolicies == 0) {
+		req->handler_started = 1;
+		run_handler(req);
+		return;
+	}
+	if ((req->route->policy_flags & GW_POLICY_REQUEST_BODY) &&
+	    req->has_body) {
+		uint64_t max = req->route->max_body_bytes > 0 ?
+		    req->route->max_body_bytes : cfg->max_body_bytes;
+
+		(void)gw_req_body_read_all(req, max, chain_after_body, NULL);
+		return;
+	}
+	run_chain(req);
 }
 
 /* An error answered before any request object exists. */
@@ -1214,6 +1658,10 @@ conn_process(struct conn *c)
 
 				req->body_fn = NULL;
 				fn(req, req->body_arg);
+			}
+			if (req->pol_continue && !req->handler_done) {
+				req->pol_continue = 0;
+				run_chain(req);
 			}
 			if (req->handler_done)
 				req_maybe_finish(req);

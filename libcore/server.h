@@ -29,6 +29,7 @@
 #include "gw.h"
 #include "http.h"
 #include "loop.h"
+#include "policy.h"
 #include "route.h"
 
 struct gw_server;
@@ -167,5 +168,49 @@ void	gw_resp_send(struct gw_req *req, int status,
  */
 void	gw_resp_problem(struct gw_req *req, int status, const char *slug,
 	    const char *detail);
+
+/*
+ * Policies (policy.h): going on after GW_POLICY_WAIT, and what policies may
+ * change.  Names compare without case; values are copied into the arena.
+ */
+
+/*
+ * A policy that returned GW_POLICY_WAIT is done waiting: rc says how it
+ * went (GW_POLICY_DONE only after answering).  Call it from the loop, after
+ * request() has returned; the chain goes on at the end of the iteration.
+ */
+void	gw_req_policy_resume(struct gw_req *req, enum gw_policy_rc rc);
+
+/* The first request field called name, or NULL. */
+const struct gw_http_header *gw_req_header(const struct gw_req *req,
+	    const char *name);
+/* Replace every field called name by one with value (or add it). */
+int	gw_req_header_set(struct gw_req *req, const char *name,
+	    struct gw_str value);
+/* Remove every field called name. */
+void	gw_req_header_del(struct gw_req *req, const char *name);
+/*
+ * Replace the whole request body (by a step with GW_POLICY_REQUEST_BODY);
+ * the handler then sees this body with its length.
+ */
+int	gw_req_set_body(struct gw_req *req, const char *p, size_t len);
+/*
+ * Variables the steps of a request share (the consumer an authentication
+ * step found, claims): set copies; get returns GW_STR_NULL when unset.
+ */
+int	gw_req_var_set(struct gw_req *req, const char *name,
+	    struct gw_str value);
+struct gw_str	gw_req_var(const struct gw_req *req, const char *name);
+
+/* The response, for response steps. */
+int	gw_resp_status(const struct gw_req *req);
+void	gw_resp_set_status(struct gw_req *req, int status);
+struct gw_str	gw_resp_header(const struct gw_req *req, const char *name);
+int	gw_resp_header_set(struct gw_req *req, const char *name,
+	    struct gw_str value);
+void	gw_resp_header_del(struct gw_req *req, const char *name);
+/* With GW_POLICY_RESPONSE_BODY: the whole body, and replacing it. */
+struct gw_str	gw_resp_captured_body(const struct gw_req *req);
+int	gw_resp_replace_body(struct gw_req *req, const char *p, size_t len);
 
 #endif /* GW_SERVER_H */
