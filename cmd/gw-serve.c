@@ -20,6 +20,7 @@
 #include "sock.h"
 
 #define EX_USAGE	64
+#define EX_NOINPUT	66
 #define EX_OSERR	71
 #define EX_CONFIG	78
 
@@ -204,12 +205,15 @@ main(int argc, char **argv)
 	}
 	gw_buf_init(&report, 0);
 	if ((cfg = load_config(&a, &report, &err)) == NULL) {
-		if (report.len > 0)
+		/* file:line:col lines as compilers print them; others ours */
+		if (err.code == GW_E_NOTFOUND)
+			gw_log_warnx("%s", err.msg);
+		else if (report.len > 0)
 			(void)fwrite(report.p, 1, report.len, stderr);
 		else
-			(void)fprintf(stderr, "%s\n", err.msg);
+			gw_log_warnx("%s", err.msg);
 		gw_buf_release(&report);
-		return EX_CONFIG;
+		return err.code == GW_E_NOTFOUND ? EX_NOINPUT : EX_CONFIG;
 	}
 	gw_buf_release(&report);
 	if (a.check) {
@@ -249,6 +253,7 @@ main(int argc, char **argv)
 		}
 		mo.workers = a.workers;
 		mo.port_file = a.port_file;
+		mo.log_level_fixed = a.log_level != NULL || a.verbose;
 		rc = gw_master_run(&mo, &err);
 		break;
 	}

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "gw.h"
@@ -20,9 +21,19 @@ static void		*handler_arg;
 void
 gw_log_init(const char *name)
 {
+	const char		*js = getenv("JOURNAL_STREAM");
+	unsigned long long	 dev, ino;
+	struct stat		 st;
+
 	progname = name;
-	/* systemd sets JOURNAL_STREAM when stderr is a journal stream. */
-	journal_prefix = getenv("JOURNAL_STREAM") != NULL;
+	/*
+	 * systemd sets JOURNAL_STREAM=dev:ino when stderr is a journal
+	 * stream; it only counts if stderr is still that stream.
+	 */
+	journal_prefix = js != NULL && sscanf(js, "%llu:%llu", &dev,
+	    &ino) == 2 && fstat(STDERR_FILENO, &st) == 0 &&
+	    (unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino;
 }
 
 void

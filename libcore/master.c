@@ -133,7 +133,7 @@ worker_signal(struct gw_loop *loop, int signo, void *arg)
 }
 
 static void
-worker_main(struct gw_cfg *cfg, const int *fds, int nfds)
+worker_main(struct gw_cfg *cfg, const int *fds, int nfds, int fixed_level)
 {
 	struct worker_ctx	w;
 	struct gw_err		err;
@@ -141,6 +141,8 @@ worker_main(struct gw_cfg *cfg, const int *fds, int nfds)
 
 	memset(&w, 0, sizeof(w));
 	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (!fixed_level)
+		gw_log_set_level((enum gw_log_level)cfg->log_level);
 	if ((w.loop = gw_loop_new(&err)) == NULL ||
 	    (w.srv = gw_server_new(w.loop, cfg, &err)) == NULL)
 		goto fail;
@@ -204,7 +206,7 @@ spawn(struct master *m, int slot)
 		memcpy(fds, m->fds, sizeof(fds));
 		/* the child keeps only what a worker needs */
 		gw_loop_free(m->loop);
-		worker_main(cfg, fds, nfds);
+		worker_main(cfg, fds, nfds, m->opts->log_level_fixed);
 	}
 	w->pid = pid;
 	w->gen = m->gen;
@@ -470,7 +472,7 @@ reload(struct master *m)
 	gw_sd_notify("RELOADING=1");
 	if ((ncfg = m->opts->reload(m->opts->reload_arg, &err)) == NULL) {
 		gw_log_warnx("reload refused, keeping the running "
-		    "configuration:\n%s", err.msg);
+		    "configuration: %s", err.msg);
 		gw_sd_notify("READY=1\nSTATUS=reload refused; see the log");
 		return;
 	}
@@ -494,6 +496,8 @@ reload(struct master *m)
 	gw_cfg_unref(m->cfg);
 	m->cfg = ncfg;
 	m->gen++;
+	if (!m->opts->log_level_fixed)
+		gw_log_set_level((enum gw_log_level)ncfg->log_level);
 	m->nslots = nworkers(m);
 	memset(m->backoff_ms, 0, sizeof(m->backoff_ms));
 	memset(m->next_start, 0, sizeof(m->next_start));
@@ -633,6 +637,8 @@ one_signal(struct gw_loop *loop, int signo, void *arg)
 {
 	struct one_ctx *o = arg;
 
+	if (signo == SIGHUP)
+		return;	/* one connection: the next one reads the file anew */
 	if (signo == SIGQUIT) {
 		gw_loop_stop(loop);
 		return;
@@ -653,6 +659,7 @@ gw_master_serve_one(struct gw_cfg *cfg, int fd, struct gw_err *err)
 		goto out;
 	if (gw_loop_signal(o.loop, SIGTERM, one_signal, &o, err) == -1 ||
 	    gw_loop_signal(o.loop, SIGINT, one_signal, &o, err) == -1 ||
+	    gw_loop_signal(o.loop, SIGHUP, one_signal, &o, err) == -1 ||
 	    gw_loop_signal(o.loop, SIGQUIT, one_signal, &o, err) == -1 ||
 	    gw_loop_on_idle(o.loop, one_idle, &o) == -1)
 		goto out;

@@ -30,6 +30,7 @@ struct gw_master_opts {
 	int			 nfds;
 	int			 workers;	/* --workers; 0: cfg, then CPUs */
 	const char		*port_file;	/* write the first TCP port here */
+	int			 log_level_fixed; /* by an option: not from cfg */
 };
 
 /*

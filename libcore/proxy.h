@@ -1,12 +1,12 @@
 /*
- * proxy.h: the proxy handler and the upstream pools, over libcurl's multi
- * interface driven by the worker's event loop.
+ * proxy.h: the proxy handler and the upstream pools.
  *
- * Only this module calls libcurl.  A struct gw_proxy lives in each worker;
- * it holds the multi handle, a cache of easy handles (curl_easy_cleanup on
- * free) and the run-time state of every upstream pool of the configuration
- * (round-robin cursor, in-flight counts, passive health).  Upstream
- * connections are kept alive and reused by libcurl's connection cache.
+ * A struct gw_proxy lives in each worker: the run-time state of every
+ * upstream pool of the configuration (round-robin cursor, requests in
+ * flight per target for least-connections, passive health) and the
+ * outgoing client (client.h) whose pools keep upstream connections alive.
+ * Plain http targets go through gw's own HTTP/1.1 client, https ones
+ * through libcurl on the same loop.
  */
 #ifndef GW_PROXY_H
 #define GW_PROXY_H

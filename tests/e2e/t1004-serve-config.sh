@@ -41,9 +41,9 @@ test_expect_success 'a syntax error stops with its position' '
 	grep -q "^syntax.json:2:" err
 '
 
-test_expect_success 'a missing file exits 78' '
-	test_expect_code 78 gw-serve --check -c nope.json 2>err &&
-	grep -q "cannot open .nope.json." err
+test_expect_success 'a missing file exits 66 (EX_NOINPUT)' '
+	test_expect_code 66 gw-serve --check -c nope.json 2>err &&
+	grep -q "^gw-serve: cannot open .nope.json." err
 '
 
 test_expect_success 'usage errors exit 64' '

@@ -117,6 +117,12 @@ test_expect_success 'Content-Length over the route limit -> 413' '
 	grep -q "urn:gw:problem:body-too-large" body
 '
 
+test_expect_success 'a chunked body over the route limit -> 413 too' '
+	curl -sS -D head -o body -H "Transfer-Encoding: chunked" \
+	    --data-binary @k "$(url /small)" &&
+	grep -q "^HTTP/1.1 413" head
+'
+
 test_expect_success 'a client slow to send its head gets 408 and a close' '
 	printf "GET /good HTTP/1.1\r\nHost: a\r\n" >slowhead.req &&
 	{ cat slowhead.req; sleep 2; } |
