@@ -23,7 +23,8 @@ CFLAGS	?= -O2 -g
 BUILD	?= build
 SANITIZE ?=
 
-PKGS	= libcurl json-c libsystemd openssl
+PKGS	= libcurl json-c libsystemd openssl libxml-2.0 libxslt libexslt \
+	  libpcre2-8 hiredis
 LIBS_EXTRA = -lhttp_parser -lm
 WARN	= -Wall -Wextra -Wshadow -Wpointer-arith -Wcast-qual \
 	  -Wstrict-prototypes -Wmissing-prototypes -Wmissing-declarations \

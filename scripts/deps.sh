@@ -20,7 +20,7 @@ set -u
 
 PKGS_BUILD='build-essential pkg-config libcurl4-openssl-dev libjson-c-dev
 libxml2-dev libxslt1-dev libssl-dev libsystemd-dev libhttp-parser-dev
-libpcre2-dev'
+libpcre2-dev libhiredis-dev'
 # curl, socat, systemd-socket-activate (systemd), redis-server for the e2e
 # tests; mandoc, shellcheck, the three shells and xmllint/xsltproc for lint
 # and the golden tests; valgrind for leak checks.

@@ -247,7 +247,7 @@ lint_shell() {
 }
 
 pkg_cflags() {
-	pkgs="libcurl json-c libsystemd openssl libxml-2.0 libxslt"
+	pkgs="libcurl json-c libsystemd openssl libxml-2.0 libxslt libexslt libpcre2-8 hiredis"
 	# shellcheck disable=SC2086
 	pkg-config --cflags $pkgs 2>/dev/null && return
 	for p in $pkgs; do
