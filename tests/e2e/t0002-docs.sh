@@ -1,9 +1,11 @@
 #!/bin/sh
-test_description='usage(), gw-serve.8, gw.conf.5, gw.schema.json and the completions agree'
+test_description='usage(), the man pages, gw.conf.5, gw.schema.json and the completions agree'
 . "$(dirname "$0")/lib.sh"
 
 test_skip_unless_cmd gw-serve
 
+# Every program of cmd/ is checked the same way (usage, SYNOPSIS, options,
+# completions); gw-serve's configuration keys and values besides.
 SRC=$GW_SRCDIR
 MAN8=$SRC/man/gw-serve.8
 MAN5=$SRC/man/gw.conf.5
@@ -32,20 +34,20 @@ expand_opts() {
 	done | LC_ALL=C sort -u
 }
 
-# The options of "gw-serve -h": every "[-x" or "[--xyz" word.
+# The options of "$TOOL -h": every "[-x" or "[--xyz" word.
 usage_opts() {
-	gw-serve -h | tr ' ' '\n' |
+	"$TOOL" -h | tr ' ' '\n' |
 	    sed -n 's/^\[\(-[-A-Za-z0-9]*\).*/\1/p' | expand_opts
 }
 
-# The options of the SYNOPSIS of gw-serve.8: ".Op Fl x ...".
+# The options of the SYNOPSIS of $MAN: ".Op Fl x ...".
 synopsis_opts() {
-	sed -n '/^\.Sh SYNOPSIS/,/^\.Sh /s/^\.Op Fl \([^ ]*\).*/-\1/p' "$MAN8" |
+	sed -n '/^\.Sh SYNOPSIS/,/^\.Sh /s/^\.Op Fl \([^ ]*\).*/-\1/p' "$MAN" |
 	    expand_opts
 }
 
-# The options described in gw-serve.8: every "Fl x" of the ".It" lines of
-# the first list of DESCRIPTION.
+# The options described in $MAN: every "Fl x" of the ".It" lines of the
+# first list of DESCRIPTION.
 manlist_opts() {
 	awk '/^\.Sh DESCRIPTION/ { d = 1 }
 	    d && !l && /^\.Bl / { l = 1; next }
@@ -54,13 +56,13 @@ manlist_opts() {
 		for (i = 2; i < NF; i++)
 			if ($i == "Fl")
 				print "-" $(i + 1)
-	    }' "$MAN8" | expand_opts
+	    }' "$MAN" | expand_opts
 }
 
-# Every long option of the getopt_long() table of cmd/gw-serve.c.
+# Every long option of the getopt_long() table of cmd/$TOOL.c.
 longopts() {
 	sed -n 's/^[[:space:]]*{ "\([a-z][-a-z]*\)", [a-z_]*, NULL, .*/--\1/p' \
-	    "$SRC/cmd/gw-serve.c" | LC_ALL=C sort -u
+	    "$SRC/cmd/$TOOL.c" | LC_ALL=C sort -u
 }
 
 # The keys of every "keys[] = { ... }" array of the configuration loader.
@@ -127,62 +129,9 @@ command -v mandoc >/dev/null 2>&1 && test_set_prereq MANDOC
 command -v zsh >/dev/null 2>&1 && test_set_prereq ZSH
 command -v fish >/dev/null 2>&1 && test_set_prereq FISH
 
-# --- gw-serve options ---------------------------------------------------------
+# --- every program: options, man page, completions ----------------------------------------------------------------
 
-test_expect_success 'usage() lists options' '
-	usage_opts >usage.opts &&
-	test_line_count -ge 8 usage.opts &&
-	grep -qx -- "-c" usage.opts &&
-	grep -qx -- "--check" usage.opts
-'
-
-test_expect_success 'SYNOPSIS of gw-serve.8 has the options of usage()' '
-	synopsis_opts >synopsis.opts &&
-	test_cmp usage.opts synopsis.opts
-'
-
-test_expect_success 'SYNOPSIS of gw-serve.8 reads as usage() prints it' '
-	gw-serve -h | sed -e "s/^usage: //" | tr -s " \n" "  " |
-	    sed -e "s/ *$//" >usage.txt &&
-	{ mandoc -Tascii "$MAN8" 2>/dev/null || nroff -mandoc "$MAN8"; } |
-	    sed -e "s/.$(printf "\b")//g" |
-	    awk "/^SYNOPSIS/ { s = 1; next } s && /^[A-Z]/ { exit } s" |
-	    tr -s " \n" "  " | sed -e "s/^ *//" -e "s/ *$//" >synopsis.txt &&
-	test_cmp usage.txt synopsis.txt
-'
-
-test_expect_success 'every long option is in usage() or the alias of one' '
-	longopts >long.opts &&
-	test_line_count -ge 8 long.opts &&
-	optstring=$(sed -n "s/.*getopt_long(argc, argv, \"\([^\"]*\)\".*/\1/p" \
-	    "$SRC/cmd/gw-serve.c") &&
-	test -n "$optstring" &&
-	sed -n "s/^[[:space:]]*{ \"\([a-z][-a-z]*\)\", [a-z_]*, NULL, .\(.\)..*/\1 \2/p" \
-	    "$SRC/cmd/gw-serve.c" >long.vals &&
-	while read -r name val
-	do
-		case $optstring in
-		*"$val"*) grep -qx -- "-$val" usage.opts ;;
-		*) grep -qx -- "--$name" usage.opts ;;
-		esac || { echo >&2 "--$name is not in usage()"; exit 1; }
-	done <long.vals &&
-	cat usage.opts long.opts | LC_ALL=C sort -u >all.opts
-'
-
-test_expect_success 'gw-serve.8 describes every option and alias' '
-	manlist_opts >manlist.opts &&
-	test_cmp all.opts manlist.opts
-'
-
-# --- completions ----------------------------------------------------------------
-
-# A gw-serve that only says it ran: completions must never run the tool.
 mkdir -p "$TEST_DIRECTORY/fakebin" "$TEST_DIRECTORY/files/dir"
-cat >"$TEST_DIRECTORY/fakebin/gw-serve" <<EOF
-#!/bin/sh
-: >"$TEST_DIRECTORY/gw-serve-ran"
-EOF
-chmod +x "$TEST_DIRECTORY/fakebin/gw-serve"
 : >"$TEST_DIRECTORY/files/a.json"
 : >"$TEST_DIRECTORY/files/b.txt"
 printf '%s\n' err warning notice info debug | LC_ALL=C sort >"$TEST_DIRECTORY/levels"
@@ -192,24 +141,25 @@ printf '%s\n' err warning notice info debug | LC_ALL=C sort >"$TEST_DIRECTORY/le
 bash_complete() {
 	(cd "$TEST_DIRECTORY/files" &&
 	PATH=$TEST_DIRECTORY/fakebin:$PATH bash --norc --noprofile -c '
+	tool=$1; shift
 	for f in /usr/share/bash-completion/bash_completion \
 	    /usr/local/share/bash-completion/bash_completion \
 	    /etc/bash_completion; do
 		if test -f "$f"; then . "$f"; break; fi
 	done
 	. "$0" || exit 1
-	fn=$(complete -p gw-serve 2>/dev/null |
+	fn=$(complete -p "$tool" 2>/dev/null |
 	    sed -n "s/.*-F \([^ ]*\).*/\1/p")
-	test -n "$fn" || { echo >&2 "no completion function for gw-serve"; exit 1; }
-	COMP_WORDS=(gw-serve "$@")
+	test -n "$fn" || { echo >&2 "no completion function for $tool"; exit 1; }
+	COMP_WORDS=("$tool" "$@")
 	COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
 	COMP_LINE="${COMP_WORDS[*]}"
 	COMP_POINT=${#COMP_LINE}
 	COMPREPLY=()
-	"$fn" gw-serve "${COMP_WORDS[COMP_CWORD]}" \
+	"$fn" "$tool" "${COMP_WORDS[COMP_CWORD]}" \
 	    "${COMP_WORDS[COMP_CWORD - 1]}"
 	printf "%s\n" "${COMPREPLY[@]}"' \
-	    "$SRC/completions/bash/gw-serve" "$@") | sed -e "/^$/d" |
+	    "$SRC/completions/bash/$TOOL" "$TOOL" "$@") | sed -e "/^$/d" |
 	    LC_ALL=C sort -u
 }
 
@@ -218,7 +168,7 @@ fish_complete() {
 	(cd "$TEST_DIRECTORY/files" &&
 	PATH=$TEST_DIRECTORY/fakebin:$PATH fish --no-config -c '
 	source $argv[1]; or exit 1
-	complete -C"$argv[2]"' "$SRC/completions/fish/gw-serve.fish" "$1") |
+	complete -C"$argv[2]"' "$SRC/completions/fish/$TOOL.fish" "$1") |
 	    cut -f1 | LC_ALL=C sort -u
 }
 
@@ -275,17 +225,102 @@ zsh_complete() {
 	sed -e "/^$/d" "$TEST_DIRECTORY/zsh.out" | LC_ALL=C sort -u
 }
 
-test_expect_success 'bash: the completion parses and loads' '
-	bash -n "$SRC/completions/bash/gw-serve" &&
-	bash --norc --noprofile -c ". \"\$0\" && complete -p gw-serve" \
-	    "$SRC/completions/bash/gw-serve" >complete.out &&
-	grep -q -- "-F" complete.out
-'
 
-test_expect_success 'bash: every option, and nothing else' '
-	bash_complete - >bash.opts &&
-	test_cmp all.opts bash.opts
-'
+# check_tool TOOL: usage(), the man page and the completions of one program
+# agree, and its completions never run it.
+check_tool() {
+	TOOL=$1
+	MAN=
+	for m_ in "$SRC/man/$TOOL.1" "$SRC/man/$TOOL.8"; do
+		test -f "$m_" && MAN=$m_
+	done
+	printf '#!/bin/sh\n: >"%s/%s-ran"\n' "$TEST_DIRECTORY" "$TOOL" \
+	    >"$TEST_DIRECTORY/fakebin/$TOOL"
+	chmod +x "$TEST_DIRECTORY/fakebin/$TOOL"
+
+	test_expect_success "$TOOL: a man page in section 1 or 8" '
+		test -n "$MAN"
+	'
+
+	test_expect_success "$TOOL: usage() lists options" '
+		usage_opts >"$TOOL.usage" &&
+		test_line_count -ge 2 "$TOOL.usage" &&
+		grep -qx -- "-h" "$TOOL.usage"
+	'
+
+	test_expect_success "$TOOL: the SYNOPSIS has the options of usage()" '
+		synopsis_opts >"$TOOL.synopsis" &&
+		test_cmp "$TOOL.usage" "$TOOL.synopsis"
+	'
+
+	test_expect_success "$TOOL: the SYNOPSIS reads as usage() prints it" '
+		"$TOOL" -h | sed -e "s/^usage: //" | tr -s " \n" "  " |
+		    sed -e "s/ *$//" >usage.txt &&
+		{ mandoc -Tascii "$MAN" 2>/dev/null || nroff -mandoc "$MAN"; } |
+		    sed -e "s/.$(printf "\b")//g" |
+		    awk "/^SYNOPSIS/ { s = 1; next } s && /^[A-Z]/ { exit } s" |
+		    tr -s " \n" "  " | sed -e "s/^ *//" -e "s/ *$//" \
+		    >synopsis.txt &&
+		test_cmp usage.txt synopsis.txt
+	'
+
+	test_expect_success "$TOOL: every long option is in usage() or an alias" '
+		longopts >"$TOOL.long" &&
+		optstring=$(sed -n "s/.*getopt_long(argc, argv, \"\([^\"]*\)\".*/\1/p" \
+		    "$SRC/cmd/$TOOL.c") &&
+		sed -n "s/^[[:space:]]*{ \"\([a-z][-a-z]*\)\", [a-z_]*, NULL, .\(.\)..*/\1 \2/p" \
+		    "$SRC/cmd/$TOOL.c" >long.vals &&
+		while read -r name val
+		do
+			case $optstring in
+			*"$val"*) grep -qx -- "-$val" "$TOOL.usage" ;;
+			*) grep -qx -- "--$name" "$TOOL.usage" ;;
+			esac || { echo >&2 "--$name is not in usage()"; exit 1; }
+		done <long.vals &&
+		cat "$TOOL.usage" "$TOOL.long" | LC_ALL=C sort -u >"$TOOL.all"
+	'
+
+	test_expect_success "$TOOL: the man page describes every option" '
+		manlist_opts >"$TOOL.manlist" &&
+		test_cmp "$TOOL.all" "$TOOL.manlist"
+	'
+
+	test_expect_success "$TOOL: bash completion loads, offers every option" '
+		bash -n "$SRC/completions/bash/$TOOL" &&
+		bash_complete - >"$TOOL.bash" &&
+		test_cmp "$TOOL.all" "$TOOL.bash"
+	'
+
+	test_expect_success ZSH "$TOOL: zsh completion loads, offers every option" '
+		zsh -n "$SRC/completions/zsh/_$TOOL" &&
+		zsh -f -c "fpath=(\$1 \$fpath); autoload -Uz compinit &&
+		    compinit -u -D && autoload +X _$TOOL &&
+		    print -r -- \$_comps[$TOOL]" zsh "$SRC/completions/zsh" >got &&
+		echo "_$TOOL" >expect &&
+		test_cmp expect got &&
+		zsh_complete "$TOOL -" >"$TOOL.zsh" &&
+		test_cmp "$TOOL.all" "$TOOL.zsh"
+	'
+
+	test_expect_success FISH "$TOOL: fish completion loads, offers every option" '
+		fish --no-execute "$SRC/completions/fish/$TOOL.fish" &&
+		fish_complete "$TOOL -" >"$TOOL.fish" &&
+		test_cmp "$TOOL.all" "$TOOL.fish"
+	'
+
+	test_expect_success "$TOOL: no completion ran the program" '
+		test_path_is_missing "$TOOL-ran"
+	'
+}
+
+for c_ in "$SRC"/cmd/gw-*.c; do
+	t_=${c_##*/}
+	check_tool "${t_%.c}"
+done
+TOOL=gw-serve
+MAN=$MAN8
+
+# --- gw-serve: what its completions offer after an option -----------------------
 
 test_expect_success 'bash: *.json after -c, levels, files after --port-file' '
 	bash_complete -c "" >got &&
@@ -300,20 +335,6 @@ test_expect_success 'bash: *.json after -c, levels, files after --port-file' '
 	test_cmp expect got
 '
 
-test_expect_success ZSH 'zsh: the completion parses and compinit finds it' '
-	zsh -n "$SRC/completions/zsh/_gw-serve" &&
-	zsh -f -c "fpath=(\$1 \$fpath); autoload -Uz compinit && compinit -u -D &&
-	    autoload +X _gw-serve && print -r -- \$_comps[gw-serve]" \
-	    zsh "$SRC/completions/zsh" >got &&
-	echo _gw-serve >expect &&
-	test_cmp expect got
-'
-
-test_expect_success ZSH 'zsh: every option, and nothing else' '
-	zsh_complete "gw-serve -" >zsh.opts &&
-	test_cmp all.opts zsh.opts
-'
-
 test_expect_success ZSH 'zsh: *.json after -c, levels, files after --port-file' '
 	zsh_complete "gw-serve -c " >got &&
 	printf "a.json\ndir\n" >expect &&
@@ -323,18 +344,6 @@ test_expect_success ZSH 'zsh: *.json after -c, levels, files after --port-file' 
 	zsh_complete "gw-serve --port-file " >got &&
 	printf "a.json\nb.txt\ndir\n" >expect &&
 	test_cmp expect got
-'
-
-test_expect_success FISH 'fish: the completion parses and loads' '
-	fish --no-execute "$SRC/completions/fish/gw-serve.fish" &&
-	fish --no-config -c "source \$argv[1]; and complete -c gw-serve" \
-	    "$SRC/completions/fish/gw-serve.fish" >got &&
-	grep -q -- "--log-level" got
-'
-
-test_expect_success FISH 'fish: every option, and nothing else' '
-	fish_complete "gw-serve -" >fish.opts &&
-	test_cmp all.opts fish.opts
 '
 
 test_expect_success FISH 'fish: *.json after -c, levels, files after --port-file' '
