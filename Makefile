@@ -25,7 +25,7 @@ SANITIZE ?=
 
 PKGS	= libcurl json-c libsystemd openssl libxml-2.0 libxslt libexslt \
 	  libpcre2-8 hiredis
-LIBS_EXTRA = -lhttp_parser -lm
+LIBS_EXTRA = -lhttp_parser -lcrypt -lm
 WARN	= -Wall -Wextra -Wshadow -Wpointer-arith -Wcast-qual \
 	  -Wstrict-prototypes -Wmissing-prototypes -Wmissing-declarations \
 	  -Wwrite-strings -Wformat=2 -Wvla -Wdeclaration-after-statement \

@@ -20,12 +20,12 @@ set -u
 
 PKGS_BUILD='build-essential pkg-config libcurl4-openssl-dev libjson-c-dev
 libxml2-dev libxslt1-dev libssl-dev libsystemd-dev libhttp-parser-dev
-libpcre2-dev libhiredis-dev'
+libpcre2-dev libhiredis-dev libcrypt-dev'
 # curl, socat, systemd-socket-activate (systemd), redis-server for the e2e
 # tests; mandoc, shellcheck, the three shells and xmllint/xsltproc for lint
 # and the golden tests; valgrind for leak checks.
 PKGS_TEST='curl socat systemd redis-server mandoc shellcheck bash-completion
-zsh fish valgrind xsltproc libxml2-utils'
+zsh fish valgrind xsltproc libxml2-utils wrk'
 PKGS_BENCH='nginx haproxy wrk hyperfine'
 
 # libFuzzer ships in the libclang-rt package of the clang version at hand.
