@@ -247,6 +247,8 @@ main(int argc, char **argv)
 		if (sds.mode == GW_SD_LISTEN) {
 			mo.fds = sds.fds;
 			mo.nfds = sds.nfds;
+			mo.afds = sds.afds;
+			mo.nafds = sds.nafds;
 		} else if (a.nlisten > 0) {
 			mo.listen = a.listen;
 			mo.nlisten = a.nlisten;

@@ -55,7 +55,8 @@ parse_limits(struct ck *ck, const struct json_object *root)
 		"max_header_bytes", "max_uri_bytes", "max_headers",
 		"max_body_bytes", "header_timeout_ms", "keepalive_timeout_ms",
 		"body_timeout_ms", "send_timeout_ms", "max_connections",
-		"drain_timeout_ms", NULL
+		"max_connections_per_client", "overload", "drain_timeout_ms",
+		NULL
 	};
 	struct gw_cfg		*cfg = ck->cfg;
 	struct json_object	*v;
@@ -85,6 +86,17 @@ parse_limits(struct ck *ck, const struct json_object *root)
 		    &cfg->send_timeout_ms);
 		(void)get_u32(ck, v, "max_connections", 1, 10000000,
 		    &cfg->max_connections);
+		(void)get_u32(ck, v, "max_connections_per_client", 0,
+		    10000000, &cfg->max_connections_per_client);
+		{
+			static const char *const modes[] = { "reject",
+			    "queue", NULL };
+			int mode = 0;
+
+			if (gw_jcheck_enum(ck->jc, v, "overload", modes,
+			    &mode) == 1)
+				cfg->overload_queue = mode == 1;
+		}
 		(void)get_u32(ck, v, "drain_timeout_ms", 0, 3600000,
 		    &cfg->drain_timeout_ms);
 	}
@@ -138,8 +150,60 @@ parse_top(struct ck *ck, const struct json_object *root)
 			cfg->log_level = (int)lvl;
 	}
 	free(s);
-	(void)get_bool(ck, root, "access_log", &cfg->access_log);
+	if (gw_jv_get(root, "access_log", &v) &&
+	    gw_jv_type(v) == GW_JT_OBJECT) {
+		static const char *const keys[] = { "enabled", "journal",
+		    "sample", NULL };
+		static const char *const modes[] = { "off", "on", "auto",
+		    NULL };
+		struct json_object	*sv;
+
+		old = push_key(ck, "access_log");
+		if (check_object(ck, root, "access_log", v, keys) == 0) {
+			(void)get_bool(ck, v, "enabled", &cfg->access_log);
+			(void)gw_jcheck_enum(ck->jc, v, "journal", modes,
+			    &cfg->log_journal);
+			if (gw_jv_get(v, "sample", &sv)) {
+				double d = gw_jv_type(sv) == GW_JT_DOUBLE ?
+				    gw_jv_double(sv) : gw_jv_type(sv) ==
+				    GW_JT_INT ? (double)gw_jv_int(sv) : -1;
+				size_t o2 = push_key(ck, "sample");
+
+				if (d < 0 || d > 1)
+					cerr(ck, v, "sample", sv, "expected a "
+					    "fraction from 0 to 1");
+				else
+					cfg->log_sample =
+					    (uint32_t)(d * 10000 + 0.5);
+				pop(ck, o2);
+			}
+		}
+		pop(ck, old);
+	} else
+		(void)get_bool(ck, root, "access_log", &cfg->access_log);
 	parse_limits(ck, root);
+	if (gw_jv_get(root, "admin", &v)) {
+		static const char *const keys[] = { "listen", NULL };
+
+		old = push_key(ck, "admin");
+		if (check_object(ck, root, "admin", v, keys) == 0 &&
+		    get_strs(ck, v, "listen", &cfg->admin_listen,
+		    &cfg->nadmin_listen) == 1) {
+			struct json_object *l;
+
+			(void)gw_jv_get(v, "listen", &l);
+			for (size_t i = 0; i < cfg->nadmin_listen; i++) {
+				struct gw_err err;
+
+				if (gw_sock_check_addr(cfg->admin_listen[i],
+				    &err) == -1)
+					cerr(ck, v, "listen", gw_jv_type(l) ==
+					    GW_JT_ARRAY ? gw_jv_at(l, i) : l,
+					    "%s", err.msg);
+			}
+		}
+		pop(ck, old);
+	}
 }
 
 /* Upstreams. */
@@ -743,8 +807,8 @@ gw_cfg_parse(const char *buf, size_t len, const char *origin,
     struct gw_cfg **out, struct gw_buf *report, struct gw_err *err)
 {
 	static const char *const keys[] = {
-		"$schema", "listen", "workers", "log_level", "access_log",
-		"limits", "upstreams", "routes", NULL
+		"$schema", "listen", "admin", "workers", "log_level",
+		"access_log", "limits", "upstreams", "routes", NULL
 	};
 	struct ck		 ck;
 	struct gw_jdoc		*doc = NULL;

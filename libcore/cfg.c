@@ -24,6 +24,8 @@ gw_cfg_new(void)
 	cfg->workers = 0;
 	cfg->log_level = GW_LOG_INFO;
 	cfg->access_log = 1;
+	cfg->log_journal = 2;
+	cfg->log_sample = 10000;
 	gw_http_limits_default(&cfg->limits);
 	cfg->max_body_bytes = GW_MAX_BODY_BYTES;
 	cfg->header_timeout_ms = 10000;
@@ -222,6 +224,9 @@ gw_cfg_unref(struct gw_cfg *cfg)
 	for (size_t i = 0; i < cfg->nlisten; i++)
 		free(cfg->listen[i]);
 	free(cfg->listen);
+	for (size_t i = 0; i < cfg->nadmin_listen; i++)
+		free(cfg->admin_listen[i]);
+	free(cfg->admin_listen);
 	free(cfg->origin);
 	free(cfg);
 }

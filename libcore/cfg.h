@@ -96,6 +96,8 @@ struct gw_cfg {
 	int			 workers;	/* 0: one per CPU of the affinity mask */
 	int			 log_level;	/* enum gw_log_level */
 	int			 access_log;
+	int			 log_journal;	/* 0 off, 1 on, 2 when stderr is it */
+	uint32_t		 log_sample;	/* per 10000 of 1xx-3xx logged */
 	struct gw_http_limits	 limits;
 	uint64_t		 max_body_bytes;
 	uint32_t		 header_timeout_ms;
@@ -103,6 +105,10 @@ struct gw_cfg {
 	uint32_t		 body_timeout_ms;
 	uint32_t		 send_timeout_ms;
 	uint32_t		 max_connections;	/* per worker */
+	uint32_t		 max_connections_per_client; /* 0: none */
+	int			 overload_queue;	/* full: wait, not 503 */
+	char			**admin_listen;		/* metrics and health */
+	size_t			 nadmin_listen;
 	uint32_t		 drain_timeout_ms;	/* graceful stop */
 	struct gw_cfg_upstream	*upstreams;
 	size_t			 nupstreams;

@@ -76,6 +76,12 @@ gw_log_set_handler(gw_log_fn *fn, void *arg)
 	handler_arg = arg;
 }
 
+int
+gw_log_is_journal(void)
+{
+	return journal_prefix;
+}
+
 const char *
 gw_log_progname(void)
 {

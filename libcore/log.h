@@ -36,6 +36,8 @@ enum gw_log_level gw_log_get_level(void);
 int	gw_log_level_parse(const char *name, enum gw_log_level *out);
 /* Replace the output handler; NULL restores the default (stderr). */
 void	gw_log_set_handler(gw_log_fn *fn, void *arg);
+/* 1 when stderr is the journal's stream (JOURNAL_STREAM matches it). */
+int	gw_log_is_journal(void);
 /* The program name given to gw_log_init(). */
 const char *gw_log_progname(void);
 

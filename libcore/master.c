@@ -20,6 +20,8 @@
 #include "log.h"
 #include "loop.h"
 #include "master.h"
+#include "metrics.h"
+#include "proxy.h"
 #include "sd.h"
 #include "server.h"
 #include "sock.h"
@@ -33,6 +35,7 @@ struct worker {
 	pid_t		pid;
 	int		gen;		/* configuration generation */
 	int		slot;
+	int		mslot;		/* metrics slot for its gauges */
 	int		stopping;	/* told to drain */
 	uint64_t	started;
 };
@@ -60,9 +63,24 @@ struct master {
 	size_t		 nls;
 	int		 fds[MAX_FDS];	/* what workers serve */
 	int		 nfds;
+	int		 afds[MAX_FDS];	/* admin listeners */
+	int		 nafds;
+	struct lsock	*als;		/* admin sockets bound from addresses */
+	size_t		 nals;
 	int		 stopping;
 	int		 status;
+	int		 admin_passed;	/* admin sockets came from systemd */
+	/* metrics */
+	struct gw_metrics *metrics;
+	unsigned char	 mslot_used[GW_METRICS_SLOTS];
+	uint64_t	*reloads_ok, *reloads_failed, *restarts;
+	int64_t		*g_workers;
+	/* the systemd watchdog: pinged only while every worker turns */
+	uint64_t	 watchdog_us;
+	struct gw_timer	 watchdog;
 };
+
+#define MASTER_SLOT	(GW_METRICS_SLOTS - 1)
 
 int
 gw_master_ncpus(void)
@@ -93,8 +111,22 @@ struct worker_ctx {
 	struct gw_loop		*loop;
 	struct gw_server	*srv;
 	struct gw_timer		 deadline;
+	struct gw_timer		 beat;
+	struct gw_metrics	*metrics;
+	int			 mslot;
 	int			 draining;
 };
+
+#define BEAT_US		500000	/* a worker beats this often, at least */
+
+static void
+worker_beat(struct gw_timer *t)
+{
+	struct worker_ctx *w = t->arg;
+
+	gw_metrics_beat(w->metrics, w->mslot, gw_clock_us());
+	gw_timer_start(w->loop, &w->beat, BEAT_US, worker_beat, w);
+}
 
 static void
 worker_drained(void *arg)
@@ -133,21 +165,31 @@ worker_signal(struct gw_loop *loop, int signo, void *arg)
 }
 
 static void
-worker_main(struct gw_cfg *cfg, const int *fds, int nfds, int fixed_level)
+worker_main(struct gw_cfg *cfg, const int *fds, int nfds, const int *afds,
+    int nafds, struct gw_metrics *metrics, int mslot, int fixed_level)
 {
 	struct worker_ctx	w;
 	struct gw_err		err;
 	int			rc = 0;
 
 	memset(&w, 0, sizeof(w));
+	w.beat.arg = &w;
 	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (!fixed_level)
 		gw_log_set_level((enum gw_log_level)cfg->log_level);
 	if ((w.loop = gw_loop_new(&err)) == NULL ||
 	    (w.srv = gw_server_new(w.loop, cfg, &err)) == NULL)
 		goto fail;
+	if (gw_server_set_metrics(w.srv, metrics, mslot, &err) == -1)
+		goto fail;
+	w.metrics = metrics;
+	w.mslot = mslot;
+	worker_beat(&w.beat);
 	for (int i = 0; i < nfds; i++)
 		if (gw_server_listen(w.srv, fds[i], &err) == -1)
+			goto fail;
+	for (int i = 0; i < nafds; i++)
+		if (gw_server_listen_admin(w.srv, afds[i], &err) == -1)
 			goto fail;
 	if (gw_loop_signal(w.loop, SIGTERM, worker_signal, &w, &err) == -1 ||
 	    gw_loop_signal(w.loop, SIGINT, worker_signal, &w, &err) == -1 ||
@@ -188,12 +230,19 @@ spawn(struct master *m, int slot)
 {
 	struct worker	*w;
 	pid_t		 pid;
+	int		 mslot;
 
 	if ((w = worker_add(m)) == NULL) {
 		gw_log_warnx("cannot start worker: out of memory");
 		return -1;
 	}
 	fflush(NULL);
+	mslot = -1;
+	for (int i = 0; i < MASTER_SLOT; i++)
+		if (!m->mslot_used[i]) {
+			mslot = i;
+			break;
+		}
 	if ((pid = fork()) == -1) {
 		gw_log_warn("fork");
 		m->nw--;
@@ -201,16 +250,23 @@ spawn(struct master *m, int slot)
 	}
 	if (pid == 0) {
 		struct gw_cfg *cfg = m->cfg;
-		int fds[MAX_FDS], nfds = m->nfds;
+		int fds[MAX_FDS], nfds = m->nfds, afds[MAX_FDS];
+		int nafds = m->nafds;
 
 		memcpy(fds, m->fds, sizeof(fds));
+		memcpy(afds, m->afds, sizeof(afds));
 		/* the child keeps only what a worker needs */
 		gw_loop_free(m->loop);
-		worker_main(cfg, fds, nfds, m->opts->log_level_fixed);
+		worker_main(cfg, fds, nfds, afds, nafds, m->metrics, mslot,
+		    m->opts->log_level_fixed);
 	}
+	if (mslot >= 0)
+		m->mslot_used[mslot] = 1;
+	gw_gauge_add(m->g_workers, MASTER_SLOT, 1);
 	w->pid = pid;
 	w->gen = m->gen;
 	w->slot = slot;
+	w->mslot = mslot;
 	w->started = gw_clock_us();
 	return 0;
 }
@@ -283,9 +339,15 @@ reap(struct master *m)
 			if (w->pid != pid)
 				continue;
 			lived = gw_clock_us() - w->started;
+			if (w->mslot >= 0) {
+				gw_metrics_clear_slot(m->metrics, w->mslot);
+				m->mslot_used[w->mslot] = 0;
+			}
+			gw_gauge_add(m->g_workers, MASTER_SLOT, -1);
 			if (!w->stopping && !m->stopping) {
 				int s = w->slot;
 
+				gw_counter_add(m->restarts, 1);
 				if (WIFSIGNALED(status))
 					gw_log_warnx("worker %d died of signal "
 					    "%d; starting a new one", (int)pid,
@@ -398,27 +460,34 @@ bind_all(char *const *addrs, size_t naddrs, struct lsock *old, size_t nold,
 }
 
 static int
+collect_into(int *fds, int *nfds, const struct lsock *ls, size_t nls,
+    struct gw_err *err)
+{
+	*nfds = 0;
+	for (size_t i = 0; i < nls; i++)
+		for (int j = 0; j < ls[i].nfds; j++) {
+			if (*nfds == MAX_FDS)
+				return gw_err_set(err, GW_E_LIMIT,
+				    "more than %d listening sockets", MAX_FDS);
+			fds[(*nfds)++] = ls[i].fds[j];
+		}
+	return 0;
+}
+
+static int
 collect_fds(struct master *m, const struct lsock *ls, size_t nls,
     struct gw_err *err)
 {
-	m->nfds = 0;
-	for (size_t i = 0; i < nls; i++)
-		for (int j = 0; j < ls[i].nfds; j++) {
-			if (m->nfds == MAX_FDS)
-				return gw_err_set(err, GW_E_LIMIT,
-				    "more than %d listening sockets", MAX_FDS);
-			m->fds[m->nfds++] = ls[i].fds[j];
-		}
-	return 0;
+	return collect_into(m->fds, &m->nfds, ls, nls, err);
 }
 
 static void
 describe(struct master *m)
 {
-	char	names[1024], one[128];
-	size_t	o = 0;
+	char	names[1024], admin[512], one[128];
+	size_t	o = 0, a = 0;
 
-	names[0] = '\0';
+	names[0] = admin[0] = '\0';
 	for (int i = 0; i < m->nfds && o < sizeof(names) - 1; i++) {
 		int n;
 
@@ -429,10 +498,20 @@ describe(struct master *m)
 			break;
 		o += (size_t)n;
 	}
-	gw_log_info("serving %s with %d worker%s", names, m->nslots,
-	    m->nslots == 1 ? "" : "s");
-	gw_sd_notifyf("STATUS=serving %s with %d worker%s", names, m->nslots,
-	    m->nslots == 1 ? "" : "s");
+	for (int i = 0; i < m->nafds && a < sizeof(admin) - 1; i++) {
+		int n;
+
+		gw_sock_name(m->afds[i], one, sizeof(one));
+		n = snprintf(admin + a, sizeof(admin) - a, "%s%s",
+		    i > 0 ? " " : ", admin ", one);
+		if (n < 0)
+			break;
+		a += (size_t)n;
+	}
+	gw_log_info("serving %s with %d worker%s%s", names, m->nslots,
+	    m->nslots == 1 ? "" : "s", admin);
+	gw_sd_notifyf("STATUS=serving %s with %d worker%s%s", names,
+	    m->nslots, m->nslots == 1 ? "" : "s", admin);
 }
 
 static int
@@ -442,6 +521,73 @@ nworkers(const struct master *m)
 	    m->cfg->workers > 0 ? m->cfg->workers : gw_master_ncpus();
 
 	return GW_MIN(n, GW_MAX_WORKERS);
+}
+
+/*
+ * Every half watchdog period: a worker whose loop has not beaten for a
+ * whole period (and at least 2 s) is hung: kill it, and its replacement
+ * comes through reap().  systemd hears WATCHDOG=1 only when none is hung.
+ */
+static void
+watchdog_fire(struct gw_timer *t)
+{
+	struct master	*m = t->arg;
+	uint64_t	 now = gw_clock_us(), limit;
+	int		 hung = 0;
+
+	limit = GW_MAX(m->watchdog_us, 2000000);
+	for (size_t i = 0; i < m->nw; i++) {
+		struct worker	*w = &m->w[i];
+		uint64_t	 beat = gw_metrics_last_beat(m->metrics,
+		    w->mslot);
+
+		if (w->mslot < 0 || w->stopping || now - w->started < limit)
+			continue;
+		if (beat == 0 || now - beat > limit) {
+			gw_log_warnx("worker %d has not turned its loop for "
+			    "%llu ms; killing it", (int)w->pid,
+			    (unsigned long long)((now - beat) / 1000));
+			(void)kill(w->pid, SIGKILL);
+			hung = 1;
+		}
+	}
+	if (!hung)
+		gw_sd_notify("WATCHDOG=1");
+	gw_timer_start(m->loop, &m->watchdog, m->watchdog_us / 2,
+	    watchdog_fire, m);
+}
+
+/* The metrics region, made before any worker forks. */
+static int
+init_metrics(struct master *m, struct gw_err *err)
+{
+	char labels[64];
+
+	if ((m->metrics = gw_metrics_new(0, err)) == NULL)
+		return -1;
+	if (gw_server_metrics_init(m->metrics) != 0 ||
+	    gw_proxy_metrics_init(m->metrics) != 0 ||
+	    gw_metrics_family(m->metrics, "gw_reloads_total",
+	    GW_METRIC_COUNTER, "Configuration reloads, by result.") != 0 ||
+	    gw_metrics_family(m->metrics, "gw_worker_restarts_total",
+	    GW_METRIC_COUNTER, "Workers that died and were replaced.") != 0 ||
+	    gw_metrics_family(m->metrics, "gw_workers", GW_METRIC_GAUGE,
+	    "Worker processes running.") != 0 ||
+	    gw_metrics_family(m->metrics, "gw_build_info", GW_METRIC_GAUGE,
+	    "The version of gw-serve, as a label.") != 0)
+		return gw_err_set(err, GW_E_INTERNAL,
+		    "cannot register the metric families");
+	m->reloads_ok = gw_metrics_counter(m->metrics, "gw_reloads_total",
+	    "result=\"ok\"");
+	m->reloads_failed = gw_metrics_counter(m->metrics, "gw_reloads_total",
+	    "result=\"failed\"");
+	m->restarts = gw_metrics_counter(m->metrics,
+	    "gw_worker_restarts_total", "");
+	m->g_workers = gw_metrics_gauge(m->metrics, "gw_workers", "");
+	(void)snprintf(labels, sizeof(labels), "version=\"%s\"", GW_VERSION);
+	gw_gauge_add(gw_metrics_gauge(m->metrics, "gw_build_info", labels),
+	    MASTER_SLOT, 1);
+	return 0;
 }
 
 /* Signals. */
@@ -461,9 +607,10 @@ static void
 reload(struct master *m)
 {
 	struct gw_cfg	*ncfg;
-	struct lsock	*nls = NULL;
+	struct lsock	*nls = NULL, *nals = NULL;
 	struct gw_err	 err;
 	int		 oldgen = m->gen, savefds[MAX_FDS], savenfds;
+	int		 saveafds[MAX_FDS], savenafds;
 
 	if (m->opts->reload == NULL) {
 		gw_log_info("SIGHUP: no configuration file to reload");
@@ -471,6 +618,7 @@ reload(struct master *m)
 	}
 	gw_sd_notify("RELOADING=1");
 	if ((ncfg = m->opts->reload(m->opts->reload_arg, &err)) == NULL) {
+		gw_counter_add(m->reloads_failed, 1);
 		gw_log_warnx("reload refused, keeping the running "
 		    "configuration: %s", err.msg);
 		gw_sd_notify("READY=1\nSTATUS=reload refused; see the log");
@@ -478,16 +626,38 @@ reload(struct master *m)
 	}
 	memcpy(savefds, m->fds, sizeof(savefds));
 	savenfds = m->nfds;
+	memcpy(saveafds, m->afds, sizeof(saveafds));
+	savenafds = m->nafds;
+	if (!m->admin_passed && (bind_all(ncfg->admin_listen,
+	    ncfg->nadmin_listen, m->als, m->nals, &nals, &err) == -1 ||
+	    collect_into(m->afds, &m->nafds, nals, ncfg->nadmin_listen,
+	    &err) == -1)) {
+		gw_counter_add(m->reloads_failed, 1);
+		gw_log_warnx("reload refused, keeping the running "
+		    "configuration: %s", err.msg);
+		if (nals != NULL)
+			lsocks_free(nals, ncfg->nadmin_listen);
+		memcpy(m->afds, saveafds, sizeof(saveafds));
+		m->nafds = savenafds;
+		gw_cfg_unref(ncfg);
+		gw_sd_notify("READY=1");
+		return;
+	}
 	if (m->opts->fds == NULL && m->opts->listen == NULL) {
 		if (bind_all(ncfg->listen, ncfg->nlisten, m->ls, m->nls, &nls,
 		    &err) == -1 || collect_fds(m, nls, ncfg->nlisten,
 		    &err) == -1) {
+			gw_counter_add(m->reloads_failed, 1);
 			gw_log_warnx("reload refused, keeping the running "
 			    "configuration: %s", err.msg);
 			if (nls != NULL)
 				lsocks_free(nls, ncfg->nlisten);
+			if (nals != NULL)
+				lsocks_free(nals, ncfg->nadmin_listen);
 			memcpy(m->fds, savefds, sizeof(savefds));
 			m->nfds = savenfds;
+			memcpy(m->afds, saveafds, sizeof(saveafds));
+			m->nafds = savenafds;
 			gw_cfg_unref(ncfg);
 			gw_sd_notify("READY=1");
 			return;
@@ -509,6 +679,12 @@ reload(struct master *m)
 		m->ls = nls;
 		m->nls = ncfg->nlisten;
 	}
+	if (nals != NULL) {
+		lsocks_free(m->als, m->nals);
+		m->als = nals;
+		m->nals = ncfg->nadmin_listen;
+	}
+	gw_counter_add(m->reloads_ok, 1);
 	gw_log_info("configuration reloaded (generation %d)", m->gen);
 	describe(m);
 	gw_sd_notify("READY=1");
@@ -586,6 +762,20 @@ gw_master_run(const struct gw_master_opts *opts, struct gw_err *err)
 		if (collect_fds(&m, m.ls, m.nls, err) == -1)
 			goto out;
 	}
+	if (opts->afds != NULL && opts->nafds > 0) {
+		memcpy(m.afds, opts->afds, (size_t)opts->nafds * sizeof(int));
+		m.nafds = opts->nafds;
+		m.admin_passed = 1;
+	} else if (m.cfg->nadmin_listen > 0) {
+		if (bind_all(m.cfg->admin_listen, m.cfg->nadmin_listen, NULL, 0,
+		    &m.als, err) == -1)
+			goto out;
+		m.nals = m.cfg->nadmin_listen;
+		if (collect_into(m.afds, &m.nafds, m.als, m.nals, err) == -1)
+			goto out;
+	}
+	if (init_metrics(&m, err) == -1)
+		goto out;
 	if (opts->port_file != NULL &&
 	    write_port_file(opts->port_file, m.fds, m.nfds) == -1) {
 		gw_err_sys(err, "cannot write '%s'", opts->port_file);
@@ -603,15 +793,21 @@ gw_master_run(const struct gw_master_opts *opts, struct gw_err *err)
 	fill_slots(&m);
 	describe(&m);
 	gw_sd_notify("READY=1");
+	if ((m.watchdog_us = gw_sd_watchdog_us()) > 0)
+		gw_timer_start(m.loop, &m.watchdog, m.watchdog_us / 2,
+		    watchdog_fire, &m);
 	if (gw_loop_run(m.loop, err) == -1)
 		goto out;
 	rc = 0;
  out:
 	gw_timer_stop(&m.respawn);
 	gw_timer_stop(&m.kill);
+	gw_timer_stop(&m.watchdog);
 	gw_loop_free(m.loop);
 	lsocks_free(m.ls, m.nls);
+	lsocks_free(m.als, m.nals);
 	free(m.w);
+	gw_metrics_free(m.metrics);
 	gw_cfg_unref(m.cfg);
 	return rc;
 }

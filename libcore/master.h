@@ -28,6 +28,8 @@ struct gw_master_opts {
 	size_t			 nlisten;
 	const int		*fds;		/* sockets from systemd, or NULL */
 	int			 nfds;
+	const int		*afds;		/* admin sockets from systemd */
+	int			 nafds;
 	int			 workers;	/* --workers; 0: cfg, then CPUs */
 	const char		*port_file;	/* write the first TCP port here */
 	int			 log_level_fixed; /* by an option: not from cfg */

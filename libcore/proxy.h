@@ -43,4 +43,13 @@ struct gw_proxy_target_state {
 int	gw_proxy_target_state(const struct gw_proxy *px, size_t upstream,
 	    size_t target, struct gw_proxy_target_state *out);
 
+struct gw_buf;
+struct gw_metrics;
+/* Register the upstream metric families (once, in the master). */
+int	gw_proxy_metrics_init(struct gw_metrics *m);
+/* Count into m from now on. */
+int	gw_proxy_set_metrics(struct gw_proxy *px, struct gw_metrics *m);
+/* Append {"upstream":[{"target","ejected","failures","active"}...]} */
+int	gw_proxy_write_state(const struct gw_proxy *px, struct gw_buf *b);
+
 #endif /* GW_PROXY_H */

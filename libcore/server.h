@@ -69,6 +69,19 @@ size_t	gw_server_nconns(const struct gw_server *srv);
 const struct gw_server_stats *gw_server_stats(const struct gw_server *srv);
 struct gw_loop	*gw_server_loop(struct gw_server *srv);
 const struct gw_cfg *gw_server_cfg(const struct gw_server *srv);
+/*
+ * Metrics (metrics.h): the families of the request path, registered once
+ * in the region; and the region and worker slot this server counts into
+ * (NULL: no metrics).
+ */
+struct gw_metrics;
+int	gw_server_metrics_init(struct gw_metrics *m);
+int	gw_server_set_metrics(struct gw_server *srv, struct gw_metrics *m,
+	    int slot, struct gw_err *err);
+struct gw_metrics *gw_server_metrics(struct gw_server *srv);
+/* Serve metrics and health from a listening socket (not owned). */
+int	gw_server_listen_admin(struct gw_server *srv, int fd,
+	    struct gw_err *err);
 /* Per-worker state of the proxy handler (see proxy.h). */
 struct gw_proxy	*gw_server_proxy(struct gw_server *srv);
 
@@ -88,6 +101,13 @@ const struct gw_cfg_route *gw_req_route(const struct gw_req *req);
 const struct gw_route_match *gw_req_match(const struct gw_req *req);
 /* A path parameter of the route ("id" of "/items/{id}"), or GW_STR_NULL. */
 struct gw_str	 gw_req_param(const struct gw_req *req, const char *name);
+/*
+ * W3C trace context: the request's trace id (the caller's traceparent, or
+ * a new one), and a traceparent for an outgoing call: same trace, a new
+ * span id each call.
+ */
+const char	*gw_req_trace_id(const struct gw_req *req);
+void	gw_req_traceparent(struct gw_req *req, char out[56]);
 /* Time the request head was complete (loop microseconds). */
 uint64_t	 gw_req_start_us(const struct gw_req *req);
 /* For the access log: the upstream target and its time. */
@@ -201,6 +221,13 @@ int	gw_req_set_body(struct gw_req *req, const char *p, size_t len);
 int	gw_req_var_set(struct gw_req *req, const char *name,
 	    struct gw_str value);
 struct gw_str	gw_req_var(const struct gw_req *req, const char *name);
+
+/*
+ * Count a notable policy outcome ("refused", "rate_limited", "finding")
+ * in gw_policy_outcomes_total{route,policy,outcome}.
+ */
+void	gw_req_count(struct gw_req *req, const char *policy,
+	    const char *outcome);
 
 /* The response, for response steps. */
 int	gw_resp_status(const struct gw_req *req);
