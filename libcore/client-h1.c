@@ -512,11 +512,15 @@ h_value(http_parser *hp, const char *at, size_t len)
 static int
 h_complete(http_parser *hp)
 {
-	struct h1x *x = hp->data;
+	struct h1x	*x = hp->data;
+	unsigned	 st = hp->status_code;
 
 	http_parser_pause(hp, 1);
-	/* a HEAD response announces a body it does not send */
-	return x->head_req ? 1 : 0;
+	/*
+	 * No body, whatever the fields say: the answer to HEAD, and 1xx,
+	 * 204 and 304 (RFC 9112 6.3).
+	 */
+	return x->head_req || st / 100 == 1 || st == 204 || st == 304 ? 1 : 0;
 }
 
 static int
@@ -596,11 +600,28 @@ parse_head(struct h1x *x)
 	for (;;) {
 		enum http_errno e;
 
-		if ((end = memmem(p, avail, "\r\n\r\n", 4)) != NULL)
-			hl = (size_t)(end - p) + 4;
-		else if ((end = memmem(p, avail, "\n\n", 2)) != NULL)
-			hl = (size_t)(end - p) + 2;
-		else {
+		/* the first end of a head, CRLF CRLF or a lax LF LF */
+		{
+			const char *crlf = memmem(p, avail, "\r\n\r\n", 4);
+			const char *lf = memmem(p, avail, "\n\n", 2);
+			const char *lfcr = memmem(p, avail, "\n\r\n", 3);
+
+			end = NULL;
+			hl = 0;
+			if (crlf != NULL) {
+				end = crlf;
+				hl = (size_t)(crlf - p) + 4;
+			}
+			if (lf != NULL && (end == NULL || lf < end)) {
+				end = lf;
+				hl = (size_t)(lf - p) + 2;
+			}
+			if (lfcr != NULL && (end == NULL || lfcr < end)) {
+				end = lfcr;
+				hl = (size_t)(lfcr - p) + 3;
+			}
+		}
+		if (end == NULL) {
 			if (avail > GW_MAX_RESP_HEADER_BYTES)
 				return -1;
 			return 0;

@@ -109,8 +109,11 @@ scan_request_line(const char *buf, size_t len, const struct gw_http_limits *lim,
 	if (p[i + 8] != '\r' || p[i + 9] != '\n')
 		return bad(status, 400, err,
 		    "request line must end with CRLF");
-	if (p[i + 5] != '1')
-		return bad(status, 505, err, "HTTP version not supported");
+	if (p[i + 5] != '1') {
+		*status = 505;
+		return gw_err_set(err, GW_E_UNSUPPORTED,
+		    "HTTP version not supported");
+	}
 	return (ssize_t)(i + 10);
 }
 
@@ -186,12 +189,17 @@ scan_head(const char *buf, size_t len, const struct gw_http_limits *lim,
 				return bad(status, 400, err,
 				    "control character in header field value");
 		i += 2;
-		if (++n > lim->max_headers)
+		if (++n > lim->max_headers || n > GW_MAX_HEADERS)
 			return bad(status, 431, err, "too many header fields");
 	}
 	if (len >= lim->max_header_bytes)
 		return bad(status, 431, err, "request header section too large");
-	/* Incomplete: still check what is there for NUL and bare CR. */
+	/* Incomplete: what is there can already be refused. */
+	for (size_t k = i; k < avail; k++)
+		if (p[k] == '\0' || (p[k] == '\r' && k + 1 < avail &&
+		    p[k + 1] != '\n'))
+			return bad(status, 400, err,
+			    "control character in header field");
 	return 0;
 }
 
@@ -289,7 +297,8 @@ valid_authority(struct gw_str a)
 		for (; i < a.len && a.p[i] != ':'; i++) {
 			unsigned char ch = (unsigned char)a.p[i];
 
-			if (!(cclass[ch] & C_TCHAR) || ch == '@' || ch == '/')
+			if (!(cclass[ch] & C_TCHAR) || ch == '#' || ch == '^' ||
+			    ch == '`' || ch == '|')
 				return 0;
 		}
 	}
@@ -301,6 +310,29 @@ valid_authority(struct gw_str a)
 				return 0;
 	}
 	return 1;
+}
+
+/*
+ * 1 if name is not lit but reads as lit once each '_' is read as '-', as
+ * servers that map fields to CGI-style variables read it.
+ */
+static int
+underscore_alias(struct gw_str name, const char *lit)
+{
+	size_t	n = strlen(lit);
+	int	under = 0;
+
+	if (name.len != n)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		int c = gw_tolower((unsigned char)name.p[i]);
+
+		if (c == '_' && lit[i] == '-')
+			under = 1;
+		else if (c != lit[i])
+			return 0;
+	}
+	return under;
 }
 
 /* Semantic checks on the fields that decide framing and routing. */
@@ -323,6 +355,9 @@ check_fields(struct gw_http_head *h, int *status, struct gw_err *err)
 			}
 			break;
 		case 'c':
+			if (underscore_alias(f->name, "content-length"))
+				return bad(status, 400, err,
+				    "Content_Length is not a field we pass on");
 			if (gw_str_caseeq_cstr(f->name, "content-length")) {
 				if (cl != NULL)
 					return bad(status, 400, err,
@@ -336,6 +371,9 @@ check_fields(struct gw_http_head *h, int *status, struct gw_err *err)
 			}
 			break;
 		case 't':
+			if (underscore_alias(f->name, "transfer-encoding"))
+				return bad(status, 400, err,
+				    "Transfer_Encoding is not a field we pass on");
 			if (gw_str_caseeq_cstr(f->name, "transfer-encoding")) {
 				if (te != NULL)
 					return bad(status, 400, err,
@@ -359,7 +397,25 @@ check_fields(struct gw_http_head *h, int *status, struct gw_err *err)
 			return bad(status, 400, err,
 			    "Transfer-Encoding in an HTTP/1.0 request");
 		if (!gw_str_caseeq_cstr(te->value, "chunked")) {
-			/* chunked must be last; nothing else is implemented */
+			/*
+			 * RFC 9112 6.3: chunked not last (or a list with it
+			 * elsewhere) leaves the length unknown: 400.  Any
+			 * other coding is not implemented: 501.
+			 */
+			struct gw_str	v = te->value, last;
+			const char	*comma = NULL;
+
+			for (size_t i = v.len; i > 0; i--)
+				if (v.p[i - 1] == ',') {
+					comma = v.p + i - 1;
+					break;
+				}
+			last = comma != NULL ? gw_str_trim(gw_str_make(
+			    comma + 1, (size_t)(v.p + v.len - comma - 1))) : v;
+			if (!gw_str_caseeq_cstr(last, "chunked") &&
+			    gw_str_list_has(v, "chunked"))
+				return bad(status, 400, err,
+				    "chunked is not the last transfer coding");
 			*status = 501;
 			return gw_err_set(err, GW_E_UNSUPPORTED,
 			    "transfer coding not implemented");
@@ -432,29 +488,28 @@ split_target(struct gw_http_head *h, int *status, struct gw_err *err)
 		if (!gw_str_caseeq_cstr(scheme, "http") &&
 		    !gw_str_caseeq_cstr(scheme, "https"))
 			return bad(status, 400, err, "bad request target");
-		/* authority: from the host to the path (port included) */
+		/* the authority: from the host to the path, query or end */
+		if (memchr(t.p, '#', t.len) != NULL)
+			return bad(status, 400, err, "fragment in request target");
 		{
-			size_t a0 = u.field_data[UF_HOST].off;
-			size_t a1 = (u.field_set & (1 << UF_PATH)) ?
-			    u.field_data[UF_PATH].off :
-			    (u.field_set & (1 << UF_QUERY)) ?
-			    (size_t)u.field_data[UF_QUERY].off - 1 : t.len;
+			size_t a0 = u.field_data[UF_HOST].off, a1 = a0;
 
 			/* keep IPv6 brackets */
 			if (a0 > 0 && t.p[a0 - 1] == '[')
 				a0--;
+			while (a1 < t.len && t.p[a1] != '/' && t.p[a1] != '?')
+				a1++;
 			h->host = gw_str_make(t.p + a0, a1 - a0);
 		}
 		h->flags |= GW_HTTP_ABSOLUTE_FORM;
 		if (!(u.field_set & (1 << UF_PATH))) {
 			/* "http://host?q": the path is "/" (not in buf) */
+			const char *qm = memchr(t.p, '?', t.len);
+
 			h->path = gw_str_make("/", 1);
-			if (u.field_set & (1 << UF_QUERY))
-				h->query = gw_str_make(t.p +
-				    u.field_data[UF_QUERY].off,
-				    u.field_data[UF_QUERY].len);
-			else
-				h->query = gw_str_make(t.p + t.len, 0);
+			h->query = qm != NULL ? gw_str_make(qm + 1,
+			    (size_t)(t.p + t.len - qm - 1)) :
+			    gw_str_make(t.p + t.len, 0);
 			return 0;
 		}
 		t = gw_str_make(t.p + u.field_data[UF_PATH].off,
@@ -582,7 +637,7 @@ deliver(struct gw_http_body *b, const char *p, size_t n, struct gw_err *err)
 static int
 body_bad(struct gw_http_body *b, struct gw_err *err, const char *msg)
 {
-	b->state = GW_BODY_DONE;
+	b->state = GW_BODY_ERROR;
 	return gw_err_set(err, GW_E_PROTO, "bad chunked body: %s", msg);
 }
 
@@ -593,10 +648,15 @@ gw_http_body_feed(struct gw_http_body *b, const char *buf, size_t len,
 	const unsigned char	*p = (const unsigned char *)buf;
 	size_t			 i = 0;
 
+	if (b->state == GW_BODY_ERROR)
+		return gw_err_set(err, GW_E_PROTO, "bad chunked body");
 	while (i < len && !b->done) {
 		unsigned char	c = p[i];
 		int		v;
 
+		if (b->state >= GW_BODY_EXT_BWS && b->state <= GW_BODY_EXT_AFTER &&
+		    c != '\r' && ++b->line > 4096)
+			return body_bad(b, err, "chunk extension too long");
 		switch (b->state) {
 		case GW_BODY_LENGTH:
 		case GW_BODY_DATA: {
@@ -625,23 +685,70 @@ gw_http_body_feed(struct gw_http_body *b, const char *buf, size_t len,
 				b->remaining = b->remaining * 16 + (uint64_t)v;
 			} else if (b->digits == 0)
 				return body_bad(b, err, "chunk size expected");
-			else if (c == ';' || c == ' ' || c == '\t')
-				b->state = GW_BODY_EXT;
+			else if (c == ';')
+				b->state = GW_BODY_EXT_NAME0;
+			else if (c == ' ' || c == '\t')
+				b->state = GW_BODY_EXT_BWS;
 			else if (c == '\r')
 				b->state = GW_BODY_SIZE_LF;
 			else
 				return body_bad(b, err, "bad chunk size");
 			break;
-		case GW_BODY_EXT:
-			/* ";name=value" pieces; only checked for bytes */
-			if (c == '\r')
+		case GW_BODY_EXT_BWS:
+		case GW_BODY_EXT_AFTER:
+			if (c == ';')
+				b->state = GW_BODY_EXT_NAME0;
+			else if (c == '\r' && b->state == GW_BODY_EXT_AFTER)
 				b->state = GW_BODY_SIZE_LF;
+			else if (c != ' ' && c != '\t')
+				return body_bad(b, err, "bad chunk extension");
+			break;
+		case GW_BODY_EXT_NAME0:
+			if (cclass[c] & C_TCHAR)
+				b->state = GW_BODY_EXT_NAME;
+			else if (c != ' ' && c != '\t')
+				return body_bad(b, err,
+				    "chunk extension name expected");
+			break;
+		case GW_BODY_EXT_NAME:
+		case GW_BODY_EXT_TOKEN:
+			if (cclass[c] & C_TCHAR)
+				break;
+			if (c == '=' && b->state == GW_BODY_EXT_NAME)
+				b->state = GW_BODY_EXT_VAL0;
+			else if (c == ';')
+				b->state = GW_BODY_EXT_NAME0;
+			else if (c == ' ' || c == '\t')
+				b->state = b->state == GW_BODY_EXT_NAME ?
+				    GW_BODY_EXT_NAME : GW_BODY_EXT_AFTER;
+			else if (c == '\r')
+				b->state = GW_BODY_SIZE_LF;
+			else
+				return body_bad(b, err, "bad chunk extension");
+			break;
+		case GW_BODY_EXT_VAL0:
+			if (c == '"')
+				b->state = GW_BODY_EXT_QUOTED;
+			else if (cclass[c] & C_TCHAR)
+				b->state = GW_BODY_EXT_TOKEN;
+			else if (c != ' ' && c != '\t')
+				return body_bad(b, err,
+				    "chunk extension value expected");
+			break;
+		case GW_BODY_EXT_QUOTED:
+			if (c == '"')
+				b->state = GW_BODY_EXT_AFTER;
+			else if (c == '\\')
+				b->state = GW_BODY_EXT_ESC;
 			else if (!(cclass[c] & C_FIELD))
 				return body_bad(b, err,
 				    "control byte in chunk extension");
-			else if (++b->line > 4096)
+			break;
+		case GW_BODY_EXT_ESC:
+			if (!(cclass[c] & C_FIELD))
 				return body_bad(b, err,
-				    "chunk extension too long");
+				    "control byte in chunk extension");
+			b->state = GW_BODY_EXT_QUOTED;
 			break;
 		case GW_BODY_SIZE_LF:
 			if (c != '\n')
@@ -701,6 +808,8 @@ gw_http_body_feed(struct gw_http_body *b, const char *buf, size_t len,
 		case GW_BODY_DONE:
 			b->done = 1;
 			continue;
+		case GW_BODY_ERROR:
+			return gw_err_set(err, GW_E_PROTO, "bad chunked body");
 		}
 		i++;
 	}

@@ -79,8 +79,9 @@ const struct gw_http_header *gw_http_head_get(const struct gw_http_head *h,
  * framing is checked strictly here (libhttp-parser as Debian builds it
  * lets a missing CRLF after chunk data, a bare LF in an extension or a
  * trailer, and CR CR at the end through, which are smuggling material):
- * chunk-size is 1 to 16 hex digits, extensions are ";name[=value]" without
- * control bytes, every line ends with CRLF, trailers are field lines (not
+ * chunk-size is 1 to 16 hex digits, extensions are RFC 9112's
+ * *( BWS ";" BWS name [ BWS "=" BWS ( token / quoted-string ) ] ) within
+ * 4 KiB, every line ends with CRLF, trailers are field lines (not
  * passed on) within GW_MAX_HEADER_BYTES.
  */
 typedef int gw_http_body_fn(void *arg, const char *p, size_t len);
@@ -88,14 +89,22 @@ typedef int gw_http_body_fn(void *arg, const char *p, size_t len);
 enum gw_http_body_state {
 	GW_BODY_LENGTH,		/* Content-Length bytes */
 	GW_BODY_SIZE,		/* chunk-size digits */
-	GW_BODY_EXT,		/* chunk extensions */
+	GW_BODY_EXT_BWS,	/* whitespace before a ';' */
+	GW_BODY_EXT_NAME0,	/* after ';': the name's first byte */
+	GW_BODY_EXT_NAME,	/* a chunk-ext-name */
+	GW_BODY_EXT_VAL0,	/* after '=': the value's first byte */
+	GW_BODY_EXT_TOKEN,	/* a token value */
+	GW_BODY_EXT_QUOTED,	/* a quoted-string value */
+	GW_BODY_EXT_ESC,	/* after a backslash in it */
+	GW_BODY_EXT_AFTER,	/* after a value: ';' or CRLF */
 	GW_BODY_SIZE_LF,	/* the LF after a chunk line's CR */
 	GW_BODY_DATA,		/* chunk data */
 	GW_BODY_DATA_CR,	/* the CRLF after chunk data */
 	GW_BODY_DATA_LF,
 	GW_BODY_TRAILER,	/* a trailer line, or the empty last line */
 	GW_BODY_TRAILER_LF,
-	GW_BODY_DONE
+	GW_BODY_DONE,
+	GW_BODY_ERROR		/* a framing error: no byte more is taken */
 };
 
 struct gw_http_body {

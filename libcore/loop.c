@@ -43,6 +43,7 @@ struct gw_loop {
 	size_t			 nheap;
 	size_t			 capheap;
 	struct gw_timer		**due;		/* firing in this pass */
+	size_t			 ndue;
 	size_t			 capdue;
 	/* deferred calls for the end of this iteration */
 	struct deferred		*defer;
@@ -93,8 +94,9 @@ gw_loop_free(struct gw_loop *loop)
 {
 	if (loop == NULL)
 		return;
-	/* deferred frees still pending run now */
-	run_deferred(loop);
+	/* deferred frees still pending run now, deferred ones of theirs too */
+	for (int round = 0; round < 1000 && loop->ndefer > 0; round++)
+		run_deferred(loop);
 	if (loop->sigfd != -1) {
 		(void)sigprocmask(SIG_UNBLOCK, &loop->sigmask, NULL);
 		(void)close(loop->sigfd);
@@ -236,7 +238,11 @@ gw_timer_stop(struct gw_timer *t)
 	if (t->slot == 0)
 		return;
 	if (t->slot == SLOT_PENDING) {
-		t->slot = 0;	/* it will not fire */
+		/* it will not fire: and its owner may free it now */
+		for (size_t k = 0; k < loop->ndue; k++)
+			if (loop->due[k] == t)
+				loop->due[k] = NULL;
+		t->slot = 0;
 		return;
 	}
 	i = t->slot - 1;
@@ -304,14 +310,17 @@ run_timers(struct gw_loop *loop)
 		t->slot = SLOT_PENDING;
 		loop->due[n++] = t;
 	}
+	loop->ndue = n;
 	for (size_t i = 0; i < n; i++) {
 		struct gw_timer *t = loop->due[i];
 
-		if (t->slot != SLOT_PENDING)
+		if (t == NULL || t->slot != SLOT_PENDING)
 			continue;	/* stopped or re-armed meanwhile */
 		t->slot = 0;
+		loop->due[i] = NULL;
 		t->fn(t);
 	}
+	loop->ndue = 0;
 }
 
 static int

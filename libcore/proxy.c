@@ -21,13 +21,18 @@
 #include "err.h"
 #include "gw.h"
 #include "http.h"
+#include "json.h"
 #include "log.h"
 #include "loop.h"
+#include "metrics.h"
 #include "proxy.h"
 #include "server.h"
 #include "str.h"
 
 #define MAX_TRIES	4
+
+#define NOUTCOMES	8	/* enum gw_client_status, plus timeout */
+#define OUTCOME_TIMEOUT	7
 
 struct target_rt {
 	const struct gw_cfg_target	*cfg;
@@ -36,6 +41,10 @@ struct target_rt {
 	uint32_t			 fails;
 	uint64_t			 ejected_until;	/* loop time */
 	uint64_t			 requests;
+	/* metrics */
+	struct gw_histo			*dur;
+	uint64_t			*outcome[NOUTCOMES];
+	uint64_t			*ejections;
 };
 
 struct pool {
@@ -146,6 +155,90 @@ gw_proxy_target_state(const struct gw_proxy *px, size_t upstream,
 	return 0;
 }
 
+static const char *const outcome_names[NOUTCOMES] = {
+	"ok", "connect_failed", "connect_timeout", "reset", "bad_response",
+	"truncated", "aborted", "timeout"
+};
+
+int
+gw_proxy_metrics_init(struct gw_metrics *m)
+{
+	return gw_metrics_family(m, "gw_upstream_requests_total",
+	    GW_METRIC_COUNTER, "Exchanges with upstream targets, by upstream, "
+	    "target and outcome.") |
+	    gw_metrics_family(m, "gw_upstream_duration_seconds",
+	    GW_METRIC_HISTOGRAM, "Time from sending a request to the "
+	    "upstream's response head, by upstream and target.") |
+	    gw_metrics_family(m, "gw_upstream_ejections_total",
+	    GW_METRIC_COUNTER, "Times a target was ejected after failures in "
+	    "a row, by upstream and target.");
+}
+
+int
+gw_proxy_set_metrics(struct gw_proxy *px, struct gw_metrics *m)
+{
+	for (size_t i = 0; i < px->npools; i++)
+		for (size_t j = 0; j < px->pools[i].ntargets; j++) {
+			struct target_rt	*t = &px->pools[i].targets[j];
+			char			 lab[512], u[128], tg[256];
+
+			gw_metrics_label(px->pools[i].cfg->name, u, sizeof(u));
+			gw_metrics_label(t->cfg->url, tg, sizeof(tg));
+			(void)snprintf(lab, sizeof(lab),
+			    "upstream=\"%s\",target=\"%s\"", u, tg);
+			t->dur = gw_metrics_histogram(m,
+			    "gw_upstream_duration_seconds", lab);
+			t->ejections = gw_metrics_counter(m,
+			    "gw_upstream_ejections_total", lab);
+			for (int k = 0; k < NOUTCOMES; k++) {
+				char full[600];
+
+				if (k == GW_CLIENT_ERROR)
+					continue;
+				(void)snprintf(full, sizeof(full),
+				    "%s,outcome=\"%s\"", lab,
+				    outcome_names[k]);
+				t->outcome[k] = gw_metrics_counter(m,
+				    "gw_upstream_requests_total", full);
+			}
+		}
+	return 0;
+}
+
+int
+gw_proxy_write_state(const struct gw_proxy *px, struct gw_buf *b)
+{
+	uint64_t now = gw_loop_now(px->loop);
+
+	if (gw_buf_putc(b, '{', NULL) == -1)
+		return -1;
+	for (size_t i = 0; i < px->npools; i++) {
+		const struct pool *p = &px->pools[i];
+
+		if (gw_buf_printf(b, NULL, "%s\"", i > 0 ? "," : "") == -1 ||
+		    gw_json_escape_append(b, p->cfg->name,
+		    strlen(p->cfg->name), NULL) == -1 ||
+		    gw_buf_puts(b, "\":[", NULL) == -1)
+			return -1;
+		for (size_t j = 0; j < p->ntargets; j++) {
+			const struct target_rt *t = &p->targets[j];
+
+			if (gw_buf_printf(b, NULL, "%s{\"target\":\"",
+			    j > 0 ? "," : "") == -1 ||
+			    gw_json_escape_append(b, t->cfg->url,
+			    strlen(t->cfg->url), NULL) == -1 ||
+			    gw_buf_printf(b, NULL, "\",\"ejected\":%s,"
+			    "\"failures\":%u,\"active\":%u}",
+			    t->ejected_until > now ? "true" : "false",
+			    t->fails, t->active) == -1)
+				return -1;
+		}
+		if (gw_buf_putc(b, ']', NULL) == -1)
+			return -1;
+	}
+	return gw_buf_putc(b, '}', NULL);
+}
+
 static int
 tried(const struct xfer *x, const struct target_rt *t)
 {
@@ -203,6 +296,7 @@ target_failed(struct xfer *x, struct target_rt *t)
 	if (u->max_fails > 0 && t->fails >= u->max_fails &&
 	    t->ejected_until <= now) {
 		t->ejected_until = now + (uint64_t)u->fail_timeout_ms * 1000;
+		gw_counter_add(t->ejections, 1);
 		gw_log_warnx("upstream '%s': target %s ejected for %u ms after "
 		    "%u failures in a row", u->name, t->cfg->url,
 		    u->fail_timeout_ms, t->fails);
@@ -211,26 +305,44 @@ target_failed(struct xfer *x, struct target_rt *t)
 
 /* The request going up. */
 
-/* 1 if name is one of the fields a proxy sets itself or never passes. */
+/*
+ * 1 if name is one of the fields a proxy sets itself or never passes.  The
+ * switch on the length only spares compares: every length also asks
+ * whether the name is hop-by-hop (transfer-encoding has 17 bytes, as
+ * x-forwarded-proto; proxy-connection 16, as x-forwarded-host).
+ */
 static int
 replaced_field(struct gw_str n)
 {
+	int own;
+
 	switch (n.len) {
 	case 4:
-		return gw_str_caseeq_cstr(n, "host");
+		own = gw_str_caseeq_cstr(n, "host");
+		break;
 	case 6:
-		return gw_str_caseeq_cstr(n, "expect");
+		own = gw_str_caseeq_cstr(n, "expect");
+		break;
+	case 11:
+		own = gw_str_caseeq_cstr(n, "traceparent");
+		break;
 	case 12:
-		return gw_str_caseeq_cstr(n, "x-request-id");
+		own = gw_str_caseeq_cstr(n, "x-request-id");
+		break;
 	case 14:
-		return gw_str_caseeq_cstr(n, "content-length");
+		own = gw_str_caseeq_cstr(n, "content-length");
+		break;
 	case 16:
-		return gw_str_caseeq_cstr(n, "x-forwarded-host");
+		own = gw_str_caseeq_cstr(n, "x-forwarded-host");
+		break;
 	case 17:
-		return gw_str_caseeq_cstr(n, "x-forwarded-proto");
+		own = gw_str_caseeq_cstr(n, "x-forwarded-proto");
+		break;
 	default:
-		return gw_http_is_hop_by_hop(n);
+		own = 0;
+		break;
 	}
+	return own || gw_http_is_hop_by_hop(n);
 }
 
 /* 1 if a Connection field value lists name (then it is hop-by-hop). */
@@ -275,12 +387,13 @@ build_headers(struct xfer *x)
 	struct gw_str			 xff = GW_STR_NULL, via = GW_STR_NULL;
 	struct gw_str			 conn[4], client, me;
 	size_t				 n = 0, nconn = 0;
+	char				*tp;
 
 	for (size_t i = 0; i < h->nheaders && nconn < GW_ARRAY_LEN(conn); i++)
 		if (h->headers[i].name.len == 10 &&
 		    gw_str_caseeq_cstr(h->headers[i].name, "connection"))
 			conn[nconn++] = h->headers[i].value;
-	if ((out = gw_arena_alloc(a, (h->nheaders + 8) * sizeof(*out))) ==
+	if ((out = gw_arena_alloc(a, (h->nheaders + 9) * sizeof(*out))) ==
 	    NULL)
 		return -1;
 	for (size_t i = 0; i < h->nheaders; i++) {
@@ -315,6 +428,12 @@ build_headers(struct xfer *x)
 	}
 	out[n].name = GW_STR("X-Request-Id");
 	out[n++].value = gw_str_cstr(gw_req_id(req));
+	/* a new span for this hop, in the caller's trace (or a new one) */
+	if ((tp = gw_arena_alloc(a, 56)) == NULL)
+		return -1;
+	gw_req_traceparent(req, tp);
+	out[n].name = GW_STR("traceparent");
+	out[n++].value = gw_str_make(tp, 55);
 	me = h->version == 10 ? GW_STR("1.0 gw") : GW_STR("1.1 gw");
 	out[n].name = GW_STR("Via");
 	if (via.len == 0)
@@ -455,6 +574,7 @@ cb_head(void *arg, int status, const struct gw_http_header *h, size_t nh,
 	x->last_io = gw_loop_now(x->px->loop);
 	gw_req_set_upstream(req, x->target->cfg->url,
 	    x->last_io - x->t_start);
+	gw_histo_observe(x->target->dur, x->last_io - x->t_start);
 	/* from here the idle timeout watches the body */
 	gw_timer_start(x->px->loop, &x->timer,
 	    (uint64_t)x->pool->cfg->idle_timeout_ms * 1000, timer_fire, x);
@@ -542,6 +662,8 @@ cb_done(void *arg, enum gw_client_status st, const char *msg)
 	char			 detail[256];
 
 	x->xchg = NULL;
+	if ((int)st < NOUTCOMES)
+		gw_counter_add(t->outcome[st], 1);
 	if (st == GW_CLIENT_OK) {
 		x->finished = 1;
 		xfer_release(x);
@@ -591,6 +713,7 @@ timer_fire(struct gw_timer *tm)
 	uint64_t			 now = gw_loop_now(x->px->loop), idle;
 
 	if (!x->head_done) {
+		gw_counter_add(x->target->outcome[OUTCOME_TIMEOUT], 1);
 		gw_log_info("request %s: upstream %s: no response in %u ms",
 		    gw_req_id(x->req), x->target->cfg->url, u->timeout_ms);
 		target_failed(x, x->target);

@@ -34,8 +34,10 @@
 #include "json.h"
 #include "log.h"
 #include "loop.h"
+#include "metrics.h"
 #include "proxy.h"
 #include "route.h"
+#include "sd.h"
 #include "server.h"
 #include "static.h"
 #include "str.h"
@@ -46,6 +48,7 @@
 #define OUT_LOW		(16 * 1024)	/* ...and below this lets go */
 #define DISCARD_MAX	(256 * 1024)	/* unread body we read and drop */
 #define LINGER_MS	2000
+#define DRAIN_GRACE_MS	1000	/* an idle connection's last chance */
 #define LINGER_BYTES	(1024 * 1024)
 #define ACCEPT_BATCH	64
 #define ARENA_POOL	64
@@ -67,7 +70,8 @@ enum timer_kind {
 	T_IDLE,
 	T_BODY,
 	T_SEND,
-	T_LINGER
+	T_LINGER,
+	T_DRAIN
 };
 
 struct conn;
@@ -84,6 +88,8 @@ struct gw_req {
 	struct gw_arena		*arena;
 	struct gw_http_head	*head;
 	char			 id[72];
+	char			 trace_id[33];	/* W3C trace context */
+	char			 trace_flags[3];
 	struct gw_str		 path;		/* normalized */
 	const struct gw_cfg_route *route;
 	struct gw_route_match	 match;
@@ -163,6 +169,9 @@ struct conn {
 	unsigned		 freeing:1;
 	unsigned		 processing:1;
 	unsigned		 single:1;	/* inetd / Accept=yes */
+	unsigned		 admin:1;	/* from an admin listener */
+	unsigned		 counted:1;	/* in the per-client counts */
+	unsigned		 busy:1;	/* counted as active */
 };
 
 struct listener {
@@ -170,6 +179,29 @@ struct listener {
 	int			 fd;
 	struct gw_io		 io;
 	int			 paused;
+	int			 admin;		/* metrics and health, no routes */
+};
+
+#define NMETHODS	8	/* GET HEAD POST PUT DELETE PATCH OPTIONS other */
+
+struct route_metrics {
+	uint64_t	*req[NMETHODS][6];	/* by status class, 0: none */
+	struct gw_histo	*dur;
+	uint64_t	*bytes_in;
+	uint64_t	*bytes_out;
+};
+
+#define CLIENT_BUCKETS	1024
+
+struct client_count {
+	struct client_count	*next;
+	char			 addr[INET6_ADDRSTRLEN];
+	uint32_t		 n;
+};
+
+struct outcome_cell {
+	char		 key[96];
+	uint64_t	*cell;
 };
 
 struct gw_server {
@@ -194,6 +226,16 @@ struct gw_server {
 	time_t			 log_sec;
 	char			 log_prefix[64];
 	struct gw_server_stats	 stats;
+	/* metrics: the shared region, this worker's slot, cached cells */
+	struct gw_metrics	*metrics;
+	int			 slot;
+	struct route_metrics	*rm;		/* nroutes + 1 (no route) */
+	int64_t			*g_active, *g_idle;
+	struct outcome_cell	*outcomes;
+	size_t			 noutcomes;
+	uint64_t		*accepted, *refused, *refused_client;
+	int			 journal;	/* access log through the journal */
+	struct client_count	*clients[CLIENT_BUCKETS];
 };
 
 static void	conn_process(struct conn *c);
@@ -202,6 +244,9 @@ static void	conn_update_io(struct conn *c);
 static int	conn_flush(struct conn *c);
 static void	req_maybe_finish(struct gw_req *req);
 static void	schedule_process(struct conn *c);
+static void	client_release(struct gw_server *srv, const char *addr);
+static void	trace_start(struct gw_req *req, const struct gw_http_header *tp);
+static void	listener_event(struct gw_io *io, uint32_t events);
 
 /* Small utilities. */
 
@@ -335,6 +380,10 @@ access_log(struct gw_req *req)
 
 	if (!srv->cfg->access_log)
 		return;
+	/* sampling spares successes only: every error is logged */
+	if (srv->cfg->log_sample < 10000 && req->status < 400 &&
+	    rng_next(srv) % 10000 >= srv->cfg->log_sample)
+		return;
 	(void)clock_gettime(CLOCK_REALTIME, &ts);
 	if (ts.tv_sec != srv->log_sec) {
 		struct tm tm;
@@ -359,6 +408,8 @@ access_log(struct gw_req *req)
 	    gw_buf_append(b, msec, 5, NULL) == -1)
 		goto fail;
 	log_str(b, "request_id", gw_str_cstr(req->id));
+	if (req->trace_id[0] != '\0')
+		log_str(b, "trace_id", gw_str_cstr(req->trace_id));
 	log_str(b, "client", gw_str_cstr(req->conn->client));
 	if (req->head != NULL) {
 		log_str(b, "method", req->head->method);
@@ -382,11 +433,233 @@ access_log(struct gw_req *req)
 		goto fail;
 	if (gw_buf_puts(b, "}\n", NULL) == -1)
 		goto fail;
+	if (srv->journal) {
+		struct gw_sd_access	a;
+		char			m[16], p[GW_MAX_URI_BYTES + 1];
+
+		memset(&a, 0, sizeof(a));
+		a.message = b->p + mark;
+		a.message_len = b->len - mark - 1;
+		a.request_id = req->id;
+		a.trace_id = req->trace_id;
+		a.route = req->route != NULL ? req->route->name : NULL;
+		if (req->head != NULL) {
+			(void)gw_str_copy(m, sizeof(m), req->head->method);
+			(void)gw_str_copy(p, sizeof(p), req->head->path);
+			a.method = m;
+			a.path = p;
+		}
+		a.client = req->conn->client;
+		a.upstream = req->upstream;
+		a.status = req->status;
+		a.duration_us = (unsigned long)dur;
+		if (gw_sd_journal_access(&a, NULL) == 0) {
+			b->len = mark;
+			return;
+		}
+		/* the journal refused it: stderr still has it */
+	}
 	if (b->len >= LOGBUF_FLUSH)
 		log_flush(srv);
 	return;
  fail:
 	b->len = mark;
+}
+
+/* Metrics of the request path (the families are in gw_server_metrics_init). */
+
+static int
+method_index(int m)
+{
+	switch (m) {
+	case HTTP_GET:
+		return 0;
+	case HTTP_HEAD:
+		return 1;
+	case HTTP_POST:
+		return 2;
+	case HTTP_PUT:
+		return 3;
+	case HTTP_DELETE:
+		return 4;
+	case HTTP_PATCH:
+		return 5;
+	case HTTP_OPTIONS:
+		return 6;
+	default:
+		return 7;
+	}
+}
+
+static const char *const method_names[NMETHODS] = {
+	"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "other"
+};
+
+static const char *
+route_label(const struct gw_server *srv, size_t r)
+{
+	return r < srv->cfg->nroutes ? srv->cfg->routes[r].name : "";
+}
+
+static void
+account(struct gw_req *req)
+{
+	struct gw_server	*srv = req->srv;
+	struct route_metrics	*rm;
+	size_t			 r;
+	int			 mi, cls;
+	uint64_t		 dur;
+
+	if (srv->metrics == NULL || req->conn->admin)
+		return;
+	r = req->route != NULL ? (size_t)(req->route - srv->cfg->routes) :
+	    srv->cfg->nroutes;
+	rm = &srv->rm[r];
+	mi = req->head != NULL ? method_index(req->head->method_id) : 7;
+	cls = req->status >= 100 && req->status < 600 ? req->status / 100 : 0;
+	if (rm->req[mi][cls] == NULL) {
+		char labels[256], rl[128];
+		static const char *const classes[] = {
+			"none", "1xx", "2xx", "3xx", "4xx", "5xx"
+		};
+
+		gw_metrics_label(route_label(srv, r), rl, sizeof(rl));
+		(void)snprintf(labels, sizeof(labels),
+		    "route=\"%s\",method=\"%s\",code=\"%s\"", rl,
+		    method_names[mi], classes[cls]);
+		rm->req[mi][cls] = gw_metrics_counter(srv->metrics,
+		    "gw_requests_total", labels);
+	}
+	gw_counter_add(rm->req[mi][cls], 1);
+	gw_counter_add(rm->bytes_in, req->bytes_in);
+	gw_counter_add(rm->bytes_out, req->bytes_out);
+	gw_loop_update_time(srv->loop);
+	dur = gw_loop_now(srv->loop) - req->start_us;
+	gw_histo_observe(rm->dur, dur);
+}
+
+static void
+req_accounted(struct gw_req *req)
+{
+	if (req->conn->admin)
+		return;	/* scrapes and probes are not traffic */
+	access_log(req);
+	account(req);
+}
+
+/* The connection gauges follow a connection between idle and busy. */
+static void
+conn_busy(struct conn *c, int busy)
+{
+	struct gw_server *srv = c->srv;
+
+	if (c->busy == (unsigned)busy)
+		return;
+	c->busy = (unsigned)busy;
+	gw_gauge_add(srv->g_active, srv->slot, busy ? 1 : -1);
+	gw_gauge_add(srv->g_idle, srv->slot, busy ? -1 : 1);
+}
+
+int
+gw_server_metrics_init(struct gw_metrics *m)
+{
+	return gw_metrics_family(m, "gw_requests_total", GW_METRIC_COUNTER,
+	    "Requests answered, by route, method and status class.") |
+	    gw_metrics_family(m, "gw_request_duration_seconds",
+	    GW_METRIC_HISTOGRAM, "Time from a complete request head to the "
+	    "end of its response, by route.") |
+	    gw_metrics_family(m, "gw_received_bytes_total", GW_METRIC_COUNTER,
+	    "Request bytes received, head and body, by route.") |
+	    gw_metrics_family(m, "gw_sent_bytes_total", GW_METRIC_COUNTER,
+	    "Response bytes sent, head and body, by route.") |
+	    gw_metrics_family(m, "gw_connections", GW_METRIC_GAUGE,
+	    "Client connections open, by state: active (a request in "
+	    "progress) or idle.") |
+	    gw_metrics_family(m, "gw_connections_accepted_total",
+	    GW_METRIC_COUNTER, "Client connections accepted.") |
+	    gw_metrics_family(m, "gw_connections_refused_total",
+	    GW_METRIC_COUNTER, "Client connections answered 503 at once, "
+	    "by reason: worker or client limit.") |
+	    gw_metrics_family(m, "gw_policy_outcomes_total",
+	    GW_METRIC_COUNTER, "Notable outcomes of route policies (refused "
+	    "credentials, rate-limited requests, audit findings, mediation "
+	    "faults), by route, policy and outcome.");
+}
+
+int
+gw_server_set_metrics(struct gw_server *srv, struct gw_metrics *m, int slot,
+    struct gw_err *err)
+{
+	size_t n = srv->cfg->nroutes + 1;
+
+	srv->metrics = m;
+	srv->slot = slot;
+	if (m == NULL)
+		return 0;
+	if ((srv->rm = calloc(n, sizeof(*srv->rm))) == NULL)
+		return gw_err_set(err, GW_E_NOMEM, "out of memory");
+	for (size_t r = 0; r < n; r++) {
+		char labels[160], rl[128];
+
+		gw_metrics_label(route_label(srv, r), rl, sizeof(rl));
+		(void)snprintf(labels, sizeof(labels), "route=\"%s\"", rl);
+		srv->rm[r].dur = gw_metrics_histogram(m,
+		    "gw_request_duration_seconds", labels);
+		srv->rm[r].bytes_in = gw_metrics_counter(m,
+		    "gw_received_bytes_total", labels);
+		srv->rm[r].bytes_out = gw_metrics_counter(m,
+		    "gw_sent_bytes_total", labels);
+	}
+	srv->g_active = gw_metrics_gauge(m, "gw_connections",
+	    "state=\"active\"");
+	srv->g_idle = gw_metrics_gauge(m, "gw_connections", "state=\"idle\"");
+	srv->accepted = gw_metrics_counter(m, "gw_connections_accepted_total",
+	    "");
+	return gw_proxy_set_metrics(srv->proxy, m);
+}
+
+struct gw_metrics *
+gw_server_metrics(struct gw_server *srv)
+{
+	return srv->metrics;
+}
+
+void
+gw_req_count(struct gw_req *req, const char *policy, const char *outcome)
+{
+	struct gw_server	*srv = req->srv;
+	char			 key[96], labels[320], rl[128], pl[64], ol[64];
+	size_t			 r;
+	struct outcome_cell	*oc = NULL;
+
+	if (srv->metrics == NULL)
+		return;
+	r = req->route != NULL ? (size_t)(req->route - srv->cfg->routes) :
+	    srv->cfg->nroutes;
+	(void)snprintf(key, sizeof(key), "%zu %s %s", r, policy, outcome);
+	for (size_t i = 0; i < srv->noutcomes; i++)
+		if (strcmp(srv->outcomes[i].key, key) == 0) {
+			oc = &srv->outcomes[i];
+			break;
+		}
+	if (oc == NULL) {
+		struct outcome_cell *n;
+
+		if ((n = realloc(srv->outcomes, (srv->noutcomes + 1) *
+		    sizeof(*n))) == NULL)
+			return;
+		srv->outcomes = n;
+		oc = &srv->outcomes[srv->noutcomes++];
+		(void)snprintf(oc->key, sizeof(oc->key), "%s", key);
+		gw_metrics_label(route_label(srv, r), rl, sizeof(rl));
+		gw_metrics_label(policy, pl, sizeof(pl));
+		gw_metrics_label(outcome, ol, sizeof(ol));
+		(void)snprintf(labels, sizeof(labels),
+		    "route=\"%s\",policy=\"%s\",outcome=\"%s\"", rl, pl, ol);
+		oc->cell = gw_metrics_counter(srv->metrics,
+		    "gw_policy_outcomes_total", labels);
+	}
+	gw_counter_add(oc->cell, 1);
 }
 
 /* Output. */
@@ -1374,6 +1647,76 @@ feed_body(struct conn *c, struct gw_req *req)
 		req->body_fn(req, req->body_arg);
 }
 
+/* W3C trace context: keep the caller's trace, or start one. */
+
+static int
+lower_hex(struct gw_str s, size_t off, size_t n)
+{
+	int nonzero = 0;
+
+	for (size_t i = off; i < off + n; i++) {
+		char ch = s.p[i];
+
+		if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f')))
+			return -1;
+		nonzero |= ch != '0';
+	}
+	return nonzero;
+}
+
+static void
+random_hex(struct gw_server *srv, char *out, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i += 16) {
+		uint64_t v = rng_next(srv);
+
+		for (size_t k = 0; k < 16 && i + k < n; k++)
+			out[i + k] = hex[(v >> (k * 4)) & 15];
+	}
+	out[n] = '\0';
+}
+
+static void
+trace_start(struct gw_req *req, const struct gw_http_header *tp)
+{
+	struct gw_str v;
+
+	/* version 00: "00-<32 hex trace>-<16 hex parent>-<2 hex flags>" */
+	if (tp != NULL && (v = tp->value).len >= 55 && v.p[0] == '0' &&
+	    v.p[1] == '0' && v.p[2] == '-' && v.p[35] == '-' &&
+	    v.p[52] == '-' && (v.len == 55 || v.p[55] == '-') &&
+	    lower_hex(v, 3, 32) == 1 && lower_hex(v, 36, 16) == 1 &&
+	    lower_hex(v, 53, 2) != -1) {
+		memcpy(req->trace_id, v.p + 3, 32);
+		req->trace_id[32] = '\0';
+		memcpy(req->trace_flags, v.p + 53, 2);
+		req->trace_flags[2] = '\0';
+		return;
+	}
+	random_hex(req->srv, req->trace_id, 32);
+	memcpy(req->trace_flags, "00", 3);
+}
+
+const char *
+gw_req_trace_id(const struct gw_req *req)
+{
+	return req->trace_id;
+}
+
+void
+gw_req_traceparent(struct gw_req *req, char out[56])
+{
+	char span[17];
+
+	do
+		random_hex(req->srv, span, 16);
+	while (strcmp(span, "0000000000000000") == 0);
+	(void)snprintf(out, 56, "00-%s-%s-%s", req->trace_id, span,
+	    req->trace_flags);
+}
+
 /* Dispatching a request to its route's handler. */
 
 static int
@@ -1541,6 +1884,57 @@ gw_req_policy_resume(struct gw_req *req, enum gw_policy_rc rc)
 	schedule_process(req->conn);
 }
 
+/* The admin listener: metrics and health, never the routes. */
+static void
+admin_handle(struct gw_req *req)
+{
+	struct gw_server		*srv = req->srv;
+	struct gw_str			 p = req->head->path;
+	struct gw_buf			 b;
+	struct gw_http_header		 h[2];
+	int				 get;
+
+	get = req->head->method_id == HTTP_GET ||
+	    req->head->method_id == HTTP_HEAD;
+	h[0].name = GW_STR("Cache-Control");
+	h[0].value = GW_STR("no-store");
+	h[1].name = GW_STR("Content-Type");
+	gw_buf_init(&b, 64 * 1024 * 1024);
+	if (!get && (gw_str_eq(p, GW_STR("/metrics")) ||
+	    gw_str_eq(p, GW_STR("/healthz")) ||
+	    gw_str_eq(p, GW_STR("/readyz")))) {
+		gw_resp_problem(req, 405, "method-not-allowed",
+		    "allowed: GET, HEAD");
+	} else if (gw_str_eq(p, GW_STR("/metrics"))) {
+		h[1].value = GW_STR("text/plain; version=0.0.4; charset=utf-8");
+		if (srv->metrics == NULL)
+			gw_resp_problem(req, 404, "not-found",
+			    "no metrics in this mode");
+		else if (gw_metrics_write(srv->metrics, &b, NULL) == -1)
+			gw_resp_problem(req, 500, "internal",
+			    "cannot write the metrics");
+		else
+			gw_resp_send(req, 200, h, 2, b.p, b.len);
+	} else if (gw_str_eq(p, GW_STR("/healthz"))) {
+		/* this worker's loop is turning: that is alive */
+		h[1].value = GW_STR("text/plain");
+		gw_resp_send(req, 200, h, 2, "ok\n", 3);
+	} else if (gw_str_eq(p, GW_STR("/readyz"))) {
+		int ready = !srv->draining;
+
+		h[1].value = GW_STR("application/json");
+		(void)gw_buf_printf(&b, NULL, "{\"status\":\"%s\","
+		    "\"routes\":%zu,\"upstreams\":", ready ? "ready" :
+		    "draining", srv->cfg->nroutes);
+		(void)gw_proxy_write_state(srv->proxy, &b);
+		(void)gw_buf_puts(&b, "}\n", NULL);
+		gw_resp_send(req, ready ? 200 : 503, h, 2, b.p, b.len);
+	} else
+		gw_resp_problem(req, 404, "not-found", "the admin listener "
+		    "serves /metrics, /healthz and /readyz");
+	gw_buf_release(&b);
+}
+
 static void
 dispatch(struct conn *c, struct gw_http_head *h)
 {
@@ -1552,6 +1946,15 @@ dispatch(struct conn *c, struct gw_http_head *h)
 	char				*np;
 	size_t				 nplen;
 
+	if (c->admin) {
+		req->has_body = (h->flags & GW_HTTP_CHUNKED) ||
+		    ((h->flags & GW_HTTP_HAS_LENGTH) && h->content_length > 0);
+		req->body_done = !req->has_body;
+		gw_http_body_init(&req->dec, h, body_sink, req);
+		admin_handle(req);
+		return;
+	}
+
 	req->has_body = (h->flags & GW_HTTP_CHUNKED) ||
 	    ((h->flags & GW_HTTP_HAS_LENGTH) && h->content_length > 0);
 	req->body_done = !req->has_body;
@@ -1559,6 +1962,7 @@ dispatch(struct conn *c, struct gw_http_head *h)
 	if ((rid = gw_http_head_get(h, "x-request-id")) != NULL &&
 	    valid_request_id(rid->value))
 		(void)gw_str_copy(req->id, sizeof(req->id), rid->value);
+	trace_start(req, gw_http_head_get(h, "traceparent"));
 	if (h->flags & GW_HTTP_ASTERISK_FORM) {
 		gw_resp_problem(req, 404, "not-found", "no route for '*'");
 		return;
@@ -1691,13 +2095,24 @@ conn_process(struct conn *c)
 		}
 		/* C_HEAD */
 		if (c->rbuf.len == c->roff) {
-			if (c->eof || srv->draining) {
+			if (c->eof) {
 				if (conn_pending(c) == 0) {
 					conn_close(c);
 					break;
 				}
 				c->state = C_CLOSING;
 				continue;
+			}
+			if (srv->draining) {
+				/*
+				 * A client may be sending its next request
+				 * right now: give it a moment, and answer that
+				 * one with Connection: close.
+				 */
+				if (c->tkind != T_DRAIN && c->tkind != T_SEND)
+					conn_timer(c, T_DRAIN, DRAIN_GRACE_MS);
+				conn_update_io(c);
+				break;
 			}
 			/* idle between requests: give the buffer back */
 			if (conn_pending(c) == 0) {
@@ -1761,6 +2176,7 @@ conn_process(struct conn *c)
 			c->req->bytes_in = (uint64_t)hl;
 			c->roff += (size_t)hl;
 			c->state = C_REQ;
+			conn_busy(c, 1);
 			conn_timer(c, T_NONE, 0);
 			dispatch(c, h);
 		}
@@ -1803,11 +2219,11 @@ req_maybe_finish(struct gw_req *req)
 		return;
 	}
 	if (c->io_error) {
-		access_log(req);
+		req_accounted(req);
 		conn_close(c);
 		return;
 	}
-	access_log(req);
+	req_accounted(req);
 	c->req = NULL;
 	req_free(req);
 	if (c->want_close) {
@@ -1816,6 +2232,7 @@ req_maybe_finish(struct gw_req *req)
 		return;
 	}
 	c->state = C_HEAD;
+	conn_busy(c, 0);
 	if (conn_pending(c) > 0)
 		conn_timer(c, T_SEND, c->srv->cfg->send_timeout_ms);
 	else
@@ -1955,6 +2372,7 @@ conn_timer_fire(struct gw_timer *t)
 		return;
 	case T_SEND:
 	case T_LINGER:
+	case T_DRAIN:
 	case T_NONE:
 		conn_close(c);
 		return;
@@ -1976,7 +2394,7 @@ conn_destroy(void *arg)
 			req->status = 499;	/* as nginx: client went away */
 		if (!req->resp_ended)
 			req->aborted = 1;
-		access_log(req);
+		req_accounted(req);
 		req_free(req);
 		c->req = NULL;
 	}
@@ -1991,13 +2409,21 @@ conn_destroy(void *arg)
 		c->next->prev = c->prev;
 	srv->nconns--;
 	srv->stats.active_conns = srv->nconns;
+	if (c->counted)
+		client_release(srv, c->client);
+	if (c->busy)
+		gw_gauge_add(srv->g_active, srv->slot, -1);
+	else
+		gw_gauge_add(srv->g_idle, srv->slot, -1);
 	free(c);
 	/* a listener paused at max_connections may resume */
 	for (size_t i = 0; i < srv->nls; i++)
-		if (srv->ls[i].paused && !srv->draining) {
+		if (srv->ls[i].paused && !srv->draining &&
+		    srv->nconns < srv->cfg->max_connections) {
 			srv->ls[i].paused = 0;
-			(void)gw_io_modify(&srv->ls[i].io, EPOLLIN |
-			    EPOLLEXCLUSIVE, NULL);
+			(void)gw_io_start(srv->loop, &srv->ls[i].io,
+			    srv->ls[i].fd, EPOLLIN | EPOLLEXCLUSIVE,
+			    listener_event, &srv->ls[i], NULL);
 		}
 	if (srv->draining && srv->nconns == 0 && srv->drain_done != NULL) {
 		void (*done)(void *) = srv->drain_done;
@@ -2076,9 +2502,86 @@ conn_new(struct gw_server *srv, int fd, const struct sockaddr *sa)
 	srv->conns = c;
 	srv->nconns++;
 	srv->stats.accepted++;
+	gw_counter_add(srv->accepted, 1);
+	gw_gauge_add(srv->g_idle, srv->slot, 1);
 	srv->stats.active_conns = srv->nconns;
 	conn_timer(c, T_HEADER, srv->cfg->header_timeout_ms);
 	return c;
+}
+
+/* Per-client connection counts, for limits.max_connections_per_client. */
+static size_t
+client_slot(const char *addr)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *addr != '\0'; addr++) {
+		h ^= (unsigned char)*addr;
+		h *= 1099511628211ULL;
+	}
+	return (size_t)(h % CLIENT_BUCKETS);
+}
+
+static struct client_count *
+client_find(struct gw_server *srv, const char *addr, int create)
+{
+	struct client_count **pp = &srv->clients[client_slot(addr)], *cc;
+
+	for (cc = *pp; cc != NULL; cc = cc->next)
+		if (strcmp(cc->addr, addr) == 0)
+			return cc;
+	if (!create || (cc = calloc(1, sizeof(*cc))) == NULL)
+		return NULL;
+	(void)snprintf(cc->addr, sizeof(cc->addr), "%s", addr);
+	cc->next = *pp;
+	*pp = cc;
+	return cc;
+}
+
+static void
+client_release(struct gw_server *srv, const char *addr)
+{
+	struct client_count **pp = &srv->clients[client_slot(addr)], *cc;
+
+	for (; (cc = *pp) != NULL; pp = &cc->next)
+		if (strcmp(cc->addr, addr) == 0) {
+			if (--cc->n == 0) {
+				*pp = cc->next;
+				free(cc);
+			}
+			return;
+		}
+}
+
+/* Answer 503 at once and close: better than leaving the client hanging. */
+static void
+refuse(struct conn *c, const char *why, const char *reason)
+{
+	struct gw_server *srv = c->srv;
+
+	if (srv->refused == NULL && srv->metrics != NULL)
+		srv->refused = gw_metrics_counter(srv->metrics,
+		    "gw_connections_refused_total", "reason=\"worker\"");
+	if (srv->refused_client == NULL && srv->metrics != NULL)
+		srv->refused_client = gw_metrics_counter(srv->metrics,
+		    "gw_connections_refused_total", "reason=\"client\"");
+	gw_counter_add(strcmp(reason, "client") == 0 ? srv->refused_client :
+	    srv->refused, 1);
+	if ((c->req = req_new(c)) == NULL) {
+		conn_close(c);
+		return;
+	}
+	c->state = C_REQ;
+	c->want_close = 1;
+	gw_resp_problem(c->req, 503, "overloaded", why);
+	schedule_process(c);
+}
+
+static void
+listener_pause(struct listener *l)
+{
+	l->paused = 1;
+	gw_io_stop(&l->io);
 }
 
 static void
@@ -2086,16 +2589,20 @@ listener_event(struct gw_io *io, uint32_t events)
 {
 	struct listener		*l = io->arg;
 	struct gw_server	*srv = l->srv;
+	const struct gw_cfg	*cfg = srv->cfg;
 
 	(void)events;
 	for (int i = 0; i < ACCEPT_BATCH; i++) {
-		struct sockaddr_storage	ss;
-		socklen_t		sl = sizeof(ss);
-		int			fd;
+		struct sockaddr_storage	 ss;
+		socklen_t		 sl = sizeof(ss);
+		struct conn		*c;
+		struct client_count	*cc = NULL;
+		int			 fd, full;
 
-		if (srv->nconns >= srv->cfg->max_connections) {
-			l->paused = 1;
-			(void)gw_io_modify(&l->io, 0, NULL);
+		full = srv->nconns >= cfg->max_connections;
+		if (full && (cfg->overload_queue || l->admin)) {
+			/* leave them in the kernel's backlog */
+			listener_pause(l);
 			return;
 		}
 		fd = accept4(l->fd, (struct sockaddr *)&ss, &sl,
@@ -2103,11 +2610,32 @@ listener_event(struct gw_io *io, uint32_t events)
 		if (fd == -1) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
+			if (errno == EMFILE || errno == ENFILE) {
+				gw_log_warn("accept");
+				listener_pause(l);
+				return;
+			}
 			if (errno != EAGAIN && errno != EWOULDBLOCK)
 				gw_log_warn("accept");
 			return;
 		}
-		(void)conn_new(srv, fd, (struct sockaddr *)&ss);
+		if ((c = conn_new(srv, fd, (struct sockaddr *)&ss)) == NULL)
+			continue;
+		c->admin = l->admin;
+		if (full) {
+			refuse(c, "the gateway is at its connection limit",
+			    "worker");
+			continue;
+		}
+		if (cfg->max_connections_per_client > 0 && !l->admin &&
+		    (cc = client_find(srv, c->client, 1)) != NULL) {
+			c->counted = 1;
+			if (++cc->n > cfg->max_connections_per_client) {
+				refuse(c, "too many connections from this "
+				    "address", "client");
+				continue;
+			}
+		}
 	}
 }
 
@@ -2130,6 +2658,8 @@ gw_server_new(struct gw_loop *loop, struct gw_cfg *cfg, struct gw_err *err)
 		srv->rng[1] = 0x9e3779b97f4a7c15ULL;
 	}
 	srv->rng[0] |= 1;
+	srv->journal = cfg->log_journal == 1 ||
+	    (cfg->log_journal == 2 && gw_log_is_journal());
 	if ((srv->proxy = gw_proxy_new(srv, err)) == NULL) {
 		gw_server_free(srv);
 		return NULL;
@@ -2165,12 +2695,21 @@ gw_server_free(struct gw_server *srv)
 		gw_arena_free(srv->pool[i]);
 	for (size_t i = 0; i < srv->nspare; i++)
 		free(srv->spare[i]);
+	for (size_t i = 0; i < CLIENT_BUCKETS; i++)
+		while (srv->clients[i] != NULL) {
+			struct client_count *cc = srv->clients[i];
+
+			srv->clients[i] = cc->next;
+			free(cc);
+		}
+	free(srv->rm);
+	free(srv->outcomes);
 	gw_cfg_unref(srv->cfg);
 	free(srv);
 }
 
-int
-gw_server_listen(struct gw_server *srv, int fd, struct gw_err *err)
+static int
+listen_fd(struct gw_server *srv, int fd, int admin, struct gw_err *err)
 {
 	struct listener *ls;
 	int		 fl;
@@ -2190,6 +2729,7 @@ gw_server_listen(struct gw_server *srv, int fd, struct gw_err *err)
 	memset(&ls[srv->nls], 0, sizeof(ls[0]));
 	ls[srv->nls].srv = srv;
 	ls[srv->nls].fd = fd;
+	ls[srv->nls].admin = admin;
 	srv->nls++;
 	for (size_t i = 0; i < srv->nls; i++)
 		if (gw_io_start(srv->loop, &ls[i].io, ls[i].fd,
@@ -2197,6 +2737,18 @@ gw_server_listen(struct gw_server *srv, int fd, struct gw_err *err)
 		    err) == -1)
 			return -1;
 	return 0;
+}
+
+int
+gw_server_listen(struct gw_server *srv, int fd, struct gw_err *err)
+{
+	return listen_fd(srv, fd, 0, err);
+}
+
+int
+gw_server_listen_admin(struct gw_server *srv, int fd, struct gw_err *err)
+{
+	return listen_fd(srv, fd, 1, err);
 }
 
 int
@@ -2230,11 +2782,8 @@ gw_server_drain(struct gw_server *srv, void (*done)(void *), void *arg)
 		gw_io_stop(&srv->ls[i].io);
 	for (c = srv->conns; c != NULL; c = next) {
 		next = c->next;
-		/* idle keep-alive connections go now; busy ones after */
-		if (c->state == C_HEAD && c->rbuf.len == c->roff &&
-		    conn_pending(c) == 0)
-			conn_close(c);
-		else if (c->state == C_HEAD)
+		/* busy ones answer Connection: close; idle ones get a grace */
+		if (c->state == C_HEAD)
 			schedule_process(c);
 	}
 	if (srv->nconns == 0) {
