@@ -1163,6 +1163,19 @@ gw_keyset_add(struct gw_keyset *ks, struct gw_key *k)
 	return 0;
 }
 
+int
+gw_keyset_merge(struct gw_keyset *dst, struct gw_keyset *src)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < src->n; i++)
+		if (gw_keyset_add(dst, src->keys[i]) == -1)
+			rc = -1;
+	src->n = 0;
+	gw_keyset_free(src);
+	return rc;
+}
+
 size_t
 gw_keyset_len(const struct gw_keyset *ks)
 {

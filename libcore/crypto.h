@@ -164,6 +164,8 @@ int	gw_keyset_parse_jwks(const char *buf, size_t len, const char *origin,
 struct gw_keyset *gw_keyset_new(void);
 /* Add k (the set owns it from now on, even on failure). */
 int	gw_keyset_add(struct gw_keyset *ks, struct gw_key *k);
+/* Move every key of src into dst and free src (even on failure). */
+int	gw_keyset_merge(struct gw_keyset *dst, struct gw_keyset *src);
 void	gw_keyset_free(struct gw_keyset *ks);
 size_t	gw_keyset_len(const struct gw_keyset *ks);
 /* Key i, borrowed from the set. */

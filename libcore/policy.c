@@ -4,15 +4,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "authn.h"
+#include "authz.h"
 #include "gw.h"
 #include "headers.h"
 #include "jcheck.h"
 #include "json.h"
 #include "policy.h"
+#include "ratelimit.h"
 
 /* Every policy type; a module that adds one adds a line here. */
 static const struct gw_policy_type *const types[] = {
 	&gw_policy_headers,
+	&gw_policy_api_key,
+	&gw_policy_basic,
+	&gw_policy_jwt,
+	&gw_policy_introspect,
+	&gw_policy_authorize,
+	&gw_policy_ip,
+	&gw_policy_rate_limit,
 };
 
 const struct gw_policy_type *
