@@ -465,9 +465,12 @@ parse_claims(struct gw_jcheck *ck, const struct json_object *v,
 		else
 			ok = scalar(val);
 		if (!ok) {
+			size_t o2 = gw_jcheck_push_key(ck, name);
+
 			gw_jcheck_error(ck, c, name, val, "expected a value, or "
 			    "an array of values, one of which the claim must "
 			    "have");
+			gw_jcheck_pop(ck, o2);
 			rc = -1;
 			continue;
 		}
