@@ -246,6 +246,7 @@ main(int argc, char **argv)
 		}
 		if (sds.mode == GW_SD_LISTEN) {
 			mo.fds = sds.fds;
+			mo.fd_names = (const char (*)[64])sds.names;
 			mo.nfds = sds.nfds;
 			mo.afds = sds.afds;
 			mo.nafds = sds.nafds;

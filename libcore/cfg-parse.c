@@ -26,6 +26,7 @@
 #include "log.h"
 #include "route.h"
 #include "sock.h"
+#include "tls.h"
 #include "str.h"
 
 #define MAX_STATIC_FILE	(16 * 1024 * 1024)
@@ -103,6 +104,142 @@ parse_limits(struct ck *ck, const struct json_object *root)
 	pop(ck, old);
 }
 
+/* One "tls" block of a listener: files loaded now, so errors show now. */
+static struct gw_tls_ctx *
+parse_tls(struct ck *ck, const struct json_object *parent,
+    const struct json_object *v, int *consumer)
+{
+	static const char *const keys[] = { "cert", "key", "client_ca",
+	    "client_auth", "min_version", "consumer", NULL };
+	static const char *const auths[] = { "none", "optional", "required",
+	    NULL };
+	static const char *const consumers[] = { "none", "subject_cn",
+	    "san", NULL };
+	struct gw_tls_opts	 o;
+	struct gw_tls_ctx	*ctx = NULL;
+	struct gw_err		 err;
+	char			*cert = NULL, *key = NULL, *ca = NULL, *minv = NULL;
+	char			*rcert = NULL, *rkey = NULL, *rca = NULL;
+	int			 auth = 0;
+	size_t			 old = push_key(ck, "tls");
+
+	memset(&o, 0, sizeof(o));
+	if (check_object(ck, parent, "tls", v, keys) == -1)
+		goto out;
+	if (get_str(ck, v, "cert", &cert) != 1 ||
+	    get_str(ck, v, "key", &key) != 1) {
+		if (cert == NULL || key == NULL)
+			cerr(ck, parent, "tls", v, "TLS needs \"cert\" and "
+			    "\"key\"");
+		goto out;
+	}
+	(void)get_str(ck, v, "client_ca", &ca);
+	(void)gw_jcheck_enum(ck->jc, v, "client_auth", auths, &auth);
+	(void)gw_jcheck_enum(ck->jc, v, "consumer", consumers, consumer);
+	(void)get_str(ck, v, "min_version", &minv);
+	if ((rcert = gw_jcheck_resolve(ck->jc, cert)) == NULL ||
+	    (rkey = gw_jcheck_resolve(ck->jc, key)) == NULL ||
+	    (ca != NULL && (rca = gw_jcheck_resolve(ck->jc, ca)) == NULL)) {
+		cerr(ck, parent, "tls", v, "file name too long");
+		goto out;
+	}
+	o.cert = rcert;
+	o.key = rkey;
+	o.client_ca = rca;
+	o.client_auth = (enum gw_tls_client_auth)auth;
+	o.min_version = minv;
+	if ((ctx = gw_tls_ctx_new(&o, &err)) == NULL)
+		cerr(ck, parent, "tls", v, "%s", err.msg);
+ out:
+	free(cert);
+	free(key);
+	free(ca);
+	free(minv);
+	free(rcert);
+	free(rkey);
+	free(rca);
+	pop(ck, old);
+	return ctx;
+}
+
+/*
+ * "listen": an address, or an array of addresses and objects
+ * { "address": ..., "name": ..., "tls": { ... } } ("name" matches a socket
+ * systemd passes with FileDescriptorName=).
+ */
+static void
+parse_listen(struct ck *ck, const struct json_object *root,
+    const struct json_object *v)
+{
+	static const char *const keys[] = { "address", "name", "tls", NULL };
+	struct gw_cfg	*cfg = ck->cfg;
+	size_t		 n, old = push_key(ck, "listen");
+
+	n = gw_jv_type(v) == GW_JT_ARRAY ? gw_jv_len(v) : 1;
+	if (gw_jv_type(v) != GW_JT_ARRAY && gw_jv_type(v) != GW_JT_STRING) {
+		cerr(ck, root, "listen", v, "expected an address or an array "
+		    "of listeners");
+		pop(ck, old);
+		return;
+	}
+	if ((cfg->listen = calloc(n + 1, sizeof(*cfg->listen))) == NULL ||
+	    (cfg->listeners = calloc(n + 1, sizeof(*cfg->listeners))) ==
+	    NULL) {
+		cerr(ck, root, "listen", v, "out of memory");
+		pop(ck, old);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct json_object	*e = gw_jv_type(v) == GW_JT_ARRAY ?
+		    gw_jv_at(v, i) : (struct json_object *)(uintptr_t)v;
+		struct gw_cfg_listener	*l = &cfg->listeners[cfg->nlisteners];
+		char			*addr = NULL;
+		struct gw_err		 err;
+		size_t			 o2 = gw_jv_type(v) == GW_JT_ARRAY ?
+		    push_index(ck, i) : SIZE_MAX;
+
+		if (gw_jv_type(e) == GW_JT_STRING)
+			addr = strdup(gw_jv_str(e, NULL));
+		else if (gw_jv_type(e) == GW_JT_OBJECT) {
+			struct json_object *t;
+
+			if (check_object(ck, v, NULL, e, keys) == 0) {
+				(void)get_str(ck, e, "address", &addr);
+				(void)get_str(ck, e, "name", &l->name);
+				if (gw_jv_get(e, "tls", &t))
+					l->tls = parse_tls(ck, e, t,
+					    &l->consumer);
+				if (addr == NULL && l->name == NULL)
+					cerr(ck, v, NULL, e, "a listener needs "
+					    "an \"address\" or the \"name\" "
+					    "of a socket systemd passes");
+			}
+		} else
+			cerr(ck, v, NULL, e, "expected an address or an "
+			    "object");
+		if (addr != NULL && gw_sock_check_addr(addr, &err) == -1)
+			cerr(ck, v, NULL, e, "%s", err.msg);
+		l->address = addr;
+		/* listen[] keeps the addresses to bind */
+		if (addr != NULL) {
+			if ((cfg->listen[cfg->nlisten] = strdup(addr)) == NULL)
+				cerr(ck, v, NULL, e, "out of memory");
+			else
+				cfg->nlisten++;
+		}
+		if (addr != NULL || l->name != NULL)
+			cfg->nlisteners++;
+		else {
+			gw_tls_ctx_free(l->tls);
+			free(l->name);
+			memset(l, 0, sizeof(*l));
+		}
+		if (o2 != SIZE_MAX)
+			gw_jcheck_pop(ck->jc, o2);
+	}
+	pop(ck, old);
+}
+
 static void
 parse_top(struct ck *ck, const struct json_object *root)
 {
@@ -111,19 +248,8 @@ parse_top(struct ck *ck, const struct json_object *root)
 	char			*s = NULL;
 	size_t			 old;
 
-	if (get_strs(ck, root, "listen", &cfg->listen, &cfg->nlisten) == 1) {
-		gw_jv_get(root, "listen", &v);
-		old = push_key(ck, "listen");
-		for (size_t i = 0; i < cfg->nlisten; i++) {
-			struct gw_err err;
-
-			if (gw_sock_check_addr(cfg->listen[i], &err) == -1)
-				cerr(ck, root, "listen", gw_jv_type(v) ==
-				    GW_JT_ARRAY ? gw_jv_at(v, i) : v, "%s",
-				    err.msg);
-		}
-		pop(ck, old);
-	}
+	if (gw_jv_get(root, "listen", &v))
+		parse_listen(ck, root, v);
 	if (gw_jv_get(root, "workers", &v)) {
 		old = push_key(ck, "workers");
 		if (gw_jv_type(v) == GW_JT_STRING &&

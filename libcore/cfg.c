@@ -174,6 +174,22 @@ gw_cfg_finish(struct gw_cfg *cfg, struct gw_err *err)
 	return 0;
 }
 
+const struct gw_cfg_listener *
+gw_cfg_listener_for(const struct gw_cfg *cfg, const char *address,
+    const char *name)
+{
+	for (size_t i = 0; i < cfg->nlisteners; i++) {
+		const struct gw_cfg_listener *l = &cfg->listeners[i];
+
+		if ((address != NULL && l->address != NULL &&
+		    strcmp(l->address, address) == 0) ||
+		    (name != NULL && l->name != NULL &&
+		    strcmp(l->name, name) == 0))
+			return l;
+	}
+	return NULL;
+}
+
 struct gw_cfg *
 gw_cfg_ref(struct gw_cfg *cfg)
 {
@@ -224,6 +240,12 @@ gw_cfg_unref(struct gw_cfg *cfg)
 	for (size_t i = 0; i < cfg->nlisten; i++)
 		free(cfg->listen[i]);
 	free(cfg->listen);
+	for (size_t i = 0; i < cfg->nlisteners; i++) {
+		free(cfg->listeners[i].address);
+		free(cfg->listeners[i].name);
+		gw_tls_ctx_free(cfg->listeners[i].tls);
+	}
+	free(cfg->listeners);
 	for (size_t i = 0; i < cfg->nadmin_listen; i++)
 		free(cfg->admin_listen[i]);
 	free(cfg->admin_listen);

@@ -21,6 +21,7 @@
 #include "http.h"
 #include "policy.h"
 #include "route.h"
+#include "tls.h"
 
 enum gw_balance {
 	GW_BALANCE_ROUND_ROBIN,
@@ -88,11 +89,21 @@ struct gw_cfg_route {
 	struct gw_cfg_static	 stat;
 };
 
+/* A listener of the configuration: an address to bind or a systemd name. */
+struct gw_cfg_listener {
+	char			*address;	/* NULL: passed by systemd */
+	char			*name;		/* FileDescriptorName=, or NULL */
+	struct gw_tls_ctx	*tls;		/* NULL: plain HTTP */
+	int			 consumer;	/* 1 subject CN, 2 SAN */
+};
+
 struct gw_cfg {
 	int			 refs;
 	char			*origin;	/* the file, or "(command line)" */
-	char			**listen;
+	char			**listen;	/* addresses to bind */
 	size_t			 nlisten;
+	struct gw_cfg_listener	*listeners;
+	size_t			 nlisteners;
 	int			 workers;	/* 0: one per CPU of the affinity mask */
 	int			 log_level;	/* enum gw_log_level */
 	int			 access_log;
@@ -139,6 +150,12 @@ int	gw_cfg_parse(const char *buf, size_t len, const char *origin,
 /* Read path and gw_cfg_parse() it. */
 int	gw_cfg_load(const char *path, struct gw_cfg **out,
 	    struct gw_buf *report, struct gw_err *err);
+/*
+ * The listener of cfg a socket belongs to: by the address it was bound
+ * for, or by the name systemd gave it.  NULL when none matches.
+ */
+const struct gw_cfg_listener *gw_cfg_listener_for(const struct gw_cfg *cfg,
+	    const char *address, const char *name);
 /* Build the router once routes are final (gw_cfg_parse does it). */
 int	gw_cfg_finish(struct gw_cfg *cfg, struct gw_err *err);
 

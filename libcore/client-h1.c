@@ -647,8 +647,11 @@ parse_head(struct h1x *x)
 			return -1;
 		if (c->parser.flags & F_CHUNKED)
 			clen = -1;
-		else if (c->parser.flags & F_CONTENTLENGTH)
+		else if (c->parser.flags & F_CONTENTLENGTH) {
+			if (c->parser.content_length > (uint64_t)INT64_MAX)
+				return -1;	/* no body is that long */
 			clen = (int64_t)c->parser.content_length;
+		}
 		else if (x->status == 204 || x->status == 304)
 			clen = -1;
 		else

@@ -63,6 +63,7 @@ struct master {
 	size_t		 nls;
 	int		 fds[MAX_FDS];	/* what workers serve */
 	int		 nfds;
+	const struct gw_cfg_listener *flst[MAX_FDS];	/* TLS etc., or NULL */
 	int		 afds[MAX_FDS];	/* admin listeners */
 	int		 nafds;
 	struct lsock	*als;		/* admin sockets bound from addresses */
@@ -165,7 +166,8 @@ worker_signal(struct gw_loop *loop, int signo, void *arg)
 }
 
 static void
-worker_main(struct gw_cfg *cfg, const int *fds, int nfds, const int *afds,
+worker_main(struct gw_cfg *cfg, const int *fds,
+    const struct gw_cfg_listener *const *flst, int nfds, const int *afds,
     int nafds, struct gw_metrics *metrics, int mslot, int fixed_level)
 {
 	struct worker_ctx	w;
@@ -186,7 +188,9 @@ worker_main(struct gw_cfg *cfg, const int *fds, int nfds, const int *afds,
 	w.mslot = mslot;
 	worker_beat(&w.beat);
 	for (int i = 0; i < nfds; i++)
-		if (gw_server_listen(w.srv, fds[i], &err) == -1)
+		if (gw_server_listen_tls(w.srv, fds[i], flst[i] != NULL ?
+		    flst[i]->tls : NULL, flst[i] != NULL ? flst[i]->consumer :
+		    0, &err) == -1)
 			goto fail;
 	for (int i = 0; i < nafds; i++)
 		if (gw_server_listen_admin(w.srv, afds[i], &err) == -1)
@@ -257,8 +261,8 @@ spawn(struct master *m, int slot)
 		memcpy(afds, m->afds, sizeof(afds));
 		/* the child keeps only what a worker needs */
 		gw_loop_free(m->loop);
-		worker_main(cfg, fds, nfds, afds, nafds, m->metrics, mslot,
-		    m->opts->log_level_fixed);
+		worker_main(cfg, fds, m->flst, nfds, afds, nafds, m->metrics,
+		    mslot, m->opts->log_level_fixed);
 	}
 	if (mslot >= 0)
 		m->mslot_used[mslot] = 1;
@@ -481,6 +485,28 @@ collect_fds(struct master *m, const struct lsock *ls, size_t nls,
 	return collect_into(m->fds, &m->nfds, ls, nls, err);
 }
 
+/* Which listener of the configuration each socket serves (TLS or not). */
+static void
+map_listeners(struct master *m)
+{
+	int k = 0;
+
+	memset(m->flst, 0, sizeof(m->flst));
+	if (m->opts->fds != NULL) {
+		for (int i = 0; i < m->nfds; i++)
+			m->flst[i] = m->opts->fd_names == NULL ? NULL :
+			    gw_cfg_listener_for(m->cfg, NULL,
+			    m->opts->fd_names[i]);
+		return;
+	}
+	if (m->opts->listen != NULL)
+		return;		/* --listen: plain HTTP */
+	for (size_t i = 0; i < m->nls; i++)
+		for (int j = 0; j < m->ls[i].nfds && k < MAX_FDS; j++)
+			m->flst[k++] = gw_cfg_listener_for(m->cfg,
+			    m->ls[i].addr, NULL);
+}
+
 static void
 describe(struct master *m)
 {
@@ -666,6 +692,17 @@ reload(struct master *m)
 	gw_cfg_unref(m->cfg);
 	m->cfg = ncfg;
 	m->gen++;
+	if (nls != NULL) {
+		/*
+		 * The new workers serve the new sockets; those no longer
+		 * configured close here, and in the old workers as they go.
+		 */
+		lsocks_free(m->ls, m->nls);
+		m->ls = nls;
+		m->nls = ncfg->nlisten;
+		nls = NULL;
+	}
+	map_listeners(m);
 	if (!m->opts->log_level_fixed)
 		gw_log_set_level((enum gw_log_level)ncfg->log_level);
 	m->nslots = nworkers(m);
@@ -673,12 +710,6 @@ reload(struct master *m)
 	memset(m->next_start, 0, sizeof(m->next_start));
 	fill_slots(m);
 	signal_gen(m, oldgen, SIGTERM, 0);
-	if (nls != NULL) {
-		/* sockets no longer configured close with the old workers */
-		lsocks_free(m->ls, m->nls);
-		m->ls = nls;
-		m->nls = ncfg->nlisten;
-	}
 	if (nals != NULL) {
 		lsocks_free(m->als, m->nals);
 		m->als = nals;
@@ -789,6 +820,7 @@ gw_master_run(const struct gw_master_opts *opts, struct gw_err *err)
 	    gw_loop_signal(m.loop, SIGINT, master_signal, &m, err) == -1 ||
 	    gw_loop_signal(m.loop, SIGQUIT, master_signal, &m, err) == -1)
 		goto out;
+	map_listeners(&m);
 	m.nslots = nworkers(&m);
 	fill_slots(&m);
 	describe(&m);

@@ -27,6 +27,7 @@ struct gw_master_opts {
 	char			**listen;	/* --listen addresses, or NULL */
 	size_t			 nlisten;
 	const int		*fds;		/* sockets from systemd, or NULL */
+	const char		(*fd_names)[64]; /* their FileDescriptorName= */
 	int			 nfds;
 	const int		*afds;		/* admin sockets from systemd */
 	int			 nafds;

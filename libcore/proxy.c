@@ -421,7 +421,7 @@ build_headers(struct xfer *x)
 	else if (join(a, xff, ", ", client, &out[n++].value) == -1)
 		return -1;
 	out[n].name = GW_STR("X-Forwarded-Proto");
-	out[n++].value = GW_STR("http");
+	out[n++].value = gw_req_is_tls(req) ? GW_STR("https") : GW_STR("http");
 	if (h->host.len > 0) {
 		out[n].name = GW_STR("X-Forwarded-Host");
 		out[n++].value = h->host;

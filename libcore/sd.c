@@ -60,8 +60,12 @@ gw_sd_detect(struct gw_sd_sockets *out, struct gw_err *err)
 		if (names != NULL && names[i] != NULL &&
 		    strcmp(names[i], "admin") == 0)
 			out->afds[out->nafds++] = fd;
-		else
+		else {
+			(void)snprintf(out->names[out->nfds],
+			    sizeof(out->names[0]), "%s", names != NULL &&
+			    names[i] != NULL ? names[i] : "");
 			out->fds[out->nfds++] = fd;
+		}
 	}
 	free_names(names, n);
 	if (n > 0) {

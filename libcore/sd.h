@@ -22,6 +22,7 @@ enum gw_sd_mode {
 struct gw_sd_sockets {
 	enum gw_sd_mode	 mode;
 	int		 fds[GW_MAX_LISTENERS];
+	char		 names[GW_MAX_LISTENERS][64];	/* FileDescriptorName= */
 	int		 nfds;
 	int		 afds[GW_MAX_LISTENERS];	/* FileDescriptorName=admin */
 	int		 nafds;

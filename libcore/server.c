@@ -41,6 +41,7 @@
 #include "server.h"
 #include "static.h"
 #include "str.h"
+#include "tls.h"
 
 #define READ_CHUNK	(16 * 1024)
 #define BODY_WINDOW	(64 * 1024)	/* decoded body held for a handler */
@@ -170,6 +171,13 @@ struct conn {
 	unsigned		 processing:1;
 	unsigned		 single:1;	/* inetd / Accept=yes */
 	unsigned		 admin:1;	/* from an admin listener */
+	unsigned		 hs:1;		/* TLS handshake done */
+	unsigned		 tls_wr:1;	/* TLS waits for writability */
+	unsigned		 peer_ok:1;	/* a verified client certificate */
+	unsigned		 read_scheduled:1;
+	struct gw_tls		*tls;
+	int			 consumer;
+	char			*peer;		/* subject, CN, SAN: 3 strings */
 	unsigned		 counted:1;	/* in the per-client counts */
 	unsigned		 busy:1;	/* counted as active */
 };
@@ -180,6 +188,8 @@ struct listener {
 	struct gw_io		 io;
 	int			 paused;
 	int			 admin;		/* metrics and health, no routes */
+	struct gw_tls_ctx	*tls;		/* terminate TLS, or NULL */
+	int			 consumer;	/* client certificate: 1 CN, 2 SAN */
 };
 
 #define NMETHODS	8	/* GET HEAD POST PUT DELETE PATCH OPTIONS other */
@@ -246,6 +256,8 @@ static void	req_maybe_finish(struct gw_req *req);
 static void	schedule_process(struct conn *c);
 static void	client_release(struct gw_server *srv, const char *addr);
 static void	trace_start(struct gw_req *req, const struct gw_http_header *tp);
+static void	conn_event(struct gw_io *io, uint32_t events);
+static void	deferred_read(void *arg);
 static void	listener_event(struct gw_io *io, uint32_t events);
 
 /* Small utilities. */
@@ -419,6 +431,12 @@ access_log(struct gw_req *req)
 		log_str(b, "route", gw_str_cstr(req->route->name));
 	if (req->upstream != NULL)
 		log_str(b, "upstream", gw_str_cstr(req->upstream));
+	{
+		struct gw_str who = gw_req_var(req, "consumer");
+
+		if (who.p != NULL)
+			log_str(b, "consumer", who);
+	}
 	if (log_num(b, ",\"status\":", (uint64_t)req->status) == -1 ||
 	    log_num(b, ",\"bytes_in\":", req->bytes_in) == -1 ||
 	    log_num(b, ",\"bytes_out\":", req->bytes_out) == -1 ||
@@ -669,6 +687,42 @@ gw_req_count(struct gw_req *req, const char *policy, const char *outcome)
  * takes them; keep the rest in wbuf.  Returns 0, or -1 if the connection
  * is broken (c->io_error set).
  */
+/* TLS has no writev: queue everything in wbuf, then send records. */
+static int
+tls_writev(struct conn *c, const struct iovec *iov, int n)
+{
+	struct gw_err err;
+
+	for (int i = 0; i < n; i++)
+		if (gw_buf_append(&c->wbuf, iov[i].iov_base, iov[i].iov_len,
+		    NULL) == -1) {
+			c->io_error = 1;
+			return -1;
+		}
+	while (c->woff < c->wbuf.len && c->hs) {
+		ssize_t w = gw_tls_write(c->tls, c->wbuf.p + c->woff,
+		    c->wbuf.len - c->woff, &err);
+
+		if (w == GW_TLS_WANT_WRITE || w == GW_TLS_WANT_READ) {
+			c->tls_wr = w == GW_TLS_WANT_WRITE;
+			break;
+		}
+		if (w < 0) {
+			gw_log_debug("%s: %s", c->client, err.msg);
+			c->io_error = 1;
+			return -1;
+		}
+		c->woff += (size_t)w;
+	}
+	if (c->woff == c->wbuf.len) {
+		c->wbuf.len = 0;
+		c->woff = 0;
+		c->tls_wr = 0;
+	}
+	conn_update_io(c);
+	return 0;
+}
+
 static int
 conn_writev(struct conn *c, const struct iovec *iov, int n)
 {
@@ -679,6 +733,8 @@ conn_writev(struct conn *c, const struct iovec *iov, int n)
 
 	if (c->io_error)
 		return -1;
+	if (c->tls != NULL)
+		return tls_writev(c, iov, n);
 	if (pending > 0) {
 		v[nv].iov_base = c->wbuf.p + c->woff;
 		v[nv].iov_len = pending;
@@ -765,6 +821,15 @@ conn_update_io(struct conn *c)
 	if (c->state == C_DEAD || !c->io.active)
 		return;
 	want_write = conn_pending(c) > 0;
+	if (c->tls != NULL) {
+		/* TLS says which way it waits */
+		want_write = c->tls_wr;
+		if (!c->hs) {
+			ev = c->tls_wr ? EPOLLOUT : EPOLLIN | EPOLLRDHUP;
+			(void)gw_io_modify(&c->io, ev, NULL);
+			return;
+		}
+	}
 	switch (c->state) {
 	case C_HEAD:
 		want_read = c->rbuf.len - c->roff < c->srv->cfg->
@@ -1963,6 +2028,28 @@ dispatch(struct conn *c, struct gw_http_head *h)
 	    valid_request_id(rid->value))
 		(void)gw_str_copy(req->id, sizeof(req->id), rid->value);
 	trace_start(req, gw_http_head_get(h, "traceparent"));
+	if (c->tls != NULL) {
+		(void)gw_req_var_set(req, "tls_version",
+		    gw_str_cstr(gw_tls_version(c->tls)));
+		if (c->peer_ok) {
+			const char *subj = c->peer;
+			const char *cn = subj + strlen(subj) + 1;
+			const char *san = cn + strlen(cn) + 1;
+
+			(void)gw_req_var_set(req, "tls_client_subject",
+			    gw_str_cstr(subj));
+			(void)gw_req_var_set(req, "tls_client_cn",
+			    gw_str_cstr(cn));
+			(void)gw_req_var_set(req, "tls_client_san",
+			    gw_str_cstr(san));
+			if (c->consumer == 1 && cn[0] != '\0')
+				(void)gw_req_var_set(req, "consumer",
+				    gw_str_cstr(cn));
+			else if (c->consumer == 2 && san[0] != '\0')
+				(void)gw_req_var_set(req, "consumer",
+				    gw_str_cstr(san));
+		}
+	}
 	if (h->flags & GW_HTTP_ASTERISK_FORM) {
 		gw_resp_problem(req, 404, "not-found", "no route for '*'");
 		return;
@@ -2076,6 +2163,8 @@ conn_process(struct conn *c)
 		if (c->state == C_CLOSING) {
 			if (conn_pending(c) == 0) {
 				/* all sent: stop writing, drain, then close */
+				if (c->tls != NULL && c->hs)
+					gw_tls_shutdown(c->tls);
 				if (c->eof ||
 				    shutdown(c->fd, SHUT_WR) == -1) {
 					conn_close(c);
@@ -2184,6 +2273,22 @@ conn_process(struct conn *c)
 	c->processing = 0;
 	if (c->state != C_DEAD)
 		conn_update_io(c);
+	/* bytes TLS decrypted already wait where epoll cannot see them */
+	if (c->tls != NULL && c->hs && c->reading && c->state != C_DEAD &&
+	    gw_tls_pending(c->tls) && !c->read_scheduled &&
+	    gw_loop_defer(c->srv->loop, deferred_read, c) == 0)
+		c->read_scheduled = 1;
+}
+
+static void
+deferred_read(void *arg)
+{
+	struct conn *c = arg;
+
+	c->read_scheduled = 0;
+	if (c->freeing || c->state == C_DEAD)
+		return;
+	conn_event(&c->io, EPOLLIN);
 }
 
 static void
@@ -2267,10 +2372,30 @@ conn_read(struct conn *c)
 			c->io_error = 1;
 			return;
 		}
-		do
-			n = read(c->fd, c->rbuf.p + c->rbuf.len,
-			    c->rbuf.cap - c->rbuf.len);
-		while (n == -1 && errno == EINTR);
+		if (c->tls != NULL) {
+			struct gw_err err;
+
+			n = gw_tls_read(c->tls, c->rbuf.p + c->rbuf.len,
+			    c->rbuf.cap - c->rbuf.len, &err);
+			if (n == GW_TLS_WANT_READ || n == GW_TLS_WANT_WRITE) {
+				c->tls_wr = n == GW_TLS_WANT_WRITE;
+				return;
+			}
+			if (n == GW_TLS_CLOSED)
+				n = 0;
+			else if (n < 0) {
+				gw_log_debug("%s: %s", c->client, err.msg);
+				if (c->state == C_LINGER)
+					c->eof = 1;
+				else
+					c->io_error = 1;
+				return;
+			}
+		} else
+			do
+				n = read(c->fd, c->rbuf.p + c->rbuf.len,
+				    c->rbuf.cap - c->rbuf.len);
+			while (n == -1 && errno == EINTR);
 		if (n == -1) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK)
 				c->io_error = c->state != C_LINGER;
@@ -2290,9 +2415,47 @@ conn_read(struct conn *c)
 			if (c->lingered > LINGER_BYTES)
 				c->eof = 1;
 		}
-		if ((size_t)n < c->rbuf.cap - c->rbuf.len + (size_t)n)
+		/* decrypted bytes may wait inside TLS: epoll will not say */
+		if ((size_t)n < c->rbuf.cap - c->rbuf.len + (size_t)n &&
+		    (c->tls == NULL || !gw_tls_pending(c->tls)))
 			return;
 	}
+}
+
+/* A step of the TLS handshake; 1 when it is done. */
+static int
+conn_handshake(struct conn *c)
+{
+	struct gw_err	err;
+	int		rc = gw_tls_handshake(c->tls, &err);
+
+	if (rc == 1) {
+		char subject[256], cn[128], san[128];
+
+		c->hs = 1;
+		c->tls_wr = 0;
+		if (gw_tls_peer(c->tls, subject, sizeof(subject), san,
+		    sizeof(san), cn, sizeof(cn)) == 1) {
+			size_t a = strlen(subject) + 1, b = strlen(cn) + 1;
+			size_t d = strlen(san) + 1;
+
+			if ((c->peer = malloc(a + b + d)) != NULL) {
+				memcpy(c->peer, subject, a);
+				memcpy(c->peer + a, cn, b);
+				memcpy(c->peer + a + b, san, d);
+				c->peer_ok = 1;
+			}
+		}
+		return 1;
+	}
+	if (rc == GW_TLS_WANT_READ || rc == GW_TLS_WANT_WRITE) {
+		c->tls_wr = rc == GW_TLS_WANT_WRITE;
+		conn_update_io(c);
+		return 0;
+	}
+	gw_log_debug("%s: %s", c->client, err.msg);
+	conn_close(c);
+	return 0;
 }
 
 static void
@@ -2301,6 +2464,7 @@ conn_writable(struct conn *c)
 	struct gw_req	*req = c->req;
 
 	c->writing = 0;
+	c->tls_wr = 0;
 	if (conn_flush(c) == -1)
 		return;
 	if (conn_pending(c) == 0 && c->tkind == T_SEND)
@@ -2320,6 +2484,17 @@ static void
 conn_event(struct gw_io *io, uint32_t events)
 {
 	struct conn *c = io->arg;
+
+	if (c->tls != NULL && !c->hs) {
+		if (events & (EPOLLERR | EPOLLHUP)) {
+			conn_close(c);
+			return;
+		}
+		if (!conn_handshake(c))
+			return;
+		/* the client's first request may be in the same records */
+		events |= EPOLLIN;
+	}
 
 	if (events & (EPOLLERR | EPOLLHUP)) {
 		if (c->state != C_LINGER)
@@ -2398,6 +2573,12 @@ conn_destroy(void *arg)
 		req_free(req);
 		c->req = NULL;
 	}
+	if (c->tls != NULL) {
+		if (c->hs && !c->io_error)
+			gw_tls_shutdown(c->tls);
+		gw_tls_free(c->tls);
+	}
+	free(c->peer);
 	(void)close(c->fd);
 	buf_give_back(srv, &c->rbuf);
 	buf_give_back(srv, &c->wbuf);
@@ -2622,6 +2803,16 @@ listener_event(struct gw_io *io, uint32_t events)
 		if ((c = conn_new(srv, fd, (struct sockaddr *)&ss)) == NULL)
 			continue;
 		c->admin = l->admin;
+		if (l->tls != NULL) {
+			struct gw_err err;
+
+			if ((c->tls = gw_tls_new(l->tls, fd, &err)) == NULL) {
+				gw_log_warnx("%s", err.msg);
+				conn_close(c);
+				continue;
+			}
+			c->consumer = l->consumer;
+		}
 		if (full) {
 			refuse(c, "the gateway is at its connection limit",
 			    "worker");
@@ -2709,7 +2900,8 @@ gw_server_free(struct gw_server *srv)
 }
 
 static int
-listen_fd(struct gw_server *srv, int fd, int admin, struct gw_err *err)
+listen_fd(struct gw_server *srv, int fd, int admin, struct gw_tls_ctx *tls,
+    int consumer, struct gw_err *err)
 {
 	struct listener *ls;
 	int		 fl;
@@ -2730,6 +2922,8 @@ listen_fd(struct gw_server *srv, int fd, int admin, struct gw_err *err)
 	ls[srv->nls].srv = srv;
 	ls[srv->nls].fd = fd;
 	ls[srv->nls].admin = admin;
+	ls[srv->nls].tls = tls;
+	ls[srv->nls].consumer = consumer;
 	srv->nls++;
 	for (size_t i = 0; i < srv->nls; i++)
 		if (gw_io_start(srv->loop, &ls[i].io, ls[i].fd,
@@ -2742,13 +2936,26 @@ listen_fd(struct gw_server *srv, int fd, int admin, struct gw_err *err)
 int
 gw_server_listen(struct gw_server *srv, int fd, struct gw_err *err)
 {
-	return listen_fd(srv, fd, 0, err);
+	return listen_fd(srv, fd, 0, NULL, 0, err);
+}
+
+int
+gw_server_listen_tls(struct gw_server *srv, int fd, struct gw_tls_ctx *tls,
+    int consumer, struct gw_err *err)
+{
+	return listen_fd(srv, fd, 0, tls, consumer, err);
 }
 
 int
 gw_server_listen_admin(struct gw_server *srv, int fd, struct gw_err *err)
 {
-	return listen_fd(srv, fd, 1, err);
+	return listen_fd(srv, fd, 1, NULL, 0, err);
+}
+
+int
+gw_req_is_tls(const struct gw_req *req)
+{
+	return req->conn->tls != NULL;
 }
 
 int

@@ -79,6 +79,15 @@ int	gw_server_metrics_init(struct gw_metrics *m);
 int	gw_server_set_metrics(struct gw_server *srv, struct gw_metrics *m,
 	    int slot, struct gw_err *err);
 struct gw_metrics *gw_server_metrics(struct gw_server *srv);
+/*
+ * Accept from a listening socket that terminates TLS with tls (borrowed;
+ * the configuration owns it).  consumer: with a verified client
+ * certificate, take its subject CN (1) or first SAN (2) as the request's
+ * "consumer" variable.
+ */
+struct gw_tls_ctx;
+int	gw_server_listen_tls(struct gw_server *srv, int fd,
+	    struct gw_tls_ctx *tls, int consumer, struct gw_err *err);
 /* Serve metrics and health from a listening socket (not owned). */
 int	gw_server_listen_admin(struct gw_server *srv, int fd,
 	    struct gw_err *err);
@@ -93,6 +102,8 @@ struct gw_server *gw_req_server(struct gw_req *req);
 struct gw_loop	*gw_req_loop(struct gw_req *req);
 /* X-Request-Id: the client's if well-formed, else generated. */
 const char	*gw_req_id(const struct gw_req *req);
+/* 1 if the client connection is TLS. */
+int	gw_req_is_tls(const struct gw_req *req);
 /* Client address as text ("192.0.2.1", "2001:db8::1", "unix"). */
 const char	*gw_req_client(const struct gw_req *req);
 /* The normalized path the route matched. */
