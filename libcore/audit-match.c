@@ -446,7 +446,12 @@ remove_comments(char *dst, const char *src, size_t len)
 	return o;
 }
 
-/* As ModSecurity's cmdLine: what a shell would run. */
+/*
+ * What a shell would run: quotes, backslashes and carets removed (c'a't is
+ * cat), commas as spaces, white space folded and dropped before '/' and
+ * '(', lower case.  Unlike ModSecurity's cmdLine, ';' stays: it separates
+ * commands.
+ */
 static size_t
 cmdline(char *dst, const char *src, size_t len)
 {
@@ -463,7 +468,6 @@ cmdline(char *dst, const char *src, size_t len)
 		case '^':
 			continue;
 		case ',':
-		case ';':
 			c = ' ';
 			break;
 		default:
@@ -629,8 +633,8 @@ match_window(struct gw_audit_scan *s, const struct audit_group *g,
 		{
 			size_t	b = ov[0] < len ? ov[0] : len;
 			size_t	e = ov[1] > b && ov[1] <= len ? ov[1] : b;
-			size_t	n = GW_MIN(GW_MAX(e - b, (size_t)16),
-				    EXCERPT_MAX);
+			size_t	n = e - b >= 8 ? GW_MIN(e - b,
+				    (size_t)EXCERPT_MAX) : 16;
 
 			if (n > len - b)
 				n = len - b;

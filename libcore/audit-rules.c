@@ -326,8 +326,22 @@ setting(struct parser *ps, struct draft *d, char *line)
 		p++;
 	rest = p;
 	if (strcmp(key, "pattern") == 0) {
+		pcre2_code	*re;
+		int		 ecode;
+		PCRE2_SIZE	 eoff;
+
 		if (*rest == '\0')
 			return perr(ps, "rule '%s': empty pattern", d->r.id);
+		/* alone first, so that an error's offset is this line's */
+		if ((re = pcre2_compile((PCRE2_SPTR)rest, PCRE2_ZERO_TERMINATED,
+		    0, &ecode, &eoff, NULL)) == NULL) {
+			PCRE2_UCHAR msg[128];
+
+			(void)pcre2_get_error_message(ecode, msg, sizeof(msg));
+			return perr(ps, "rule '%s': pattern: %s at offset %zu",
+			    d->r.id, (const char *)msg, (size_t)eoff);
+		}
+		pcre2_code_free(re);
 		if (gw_buf_printf(&d->pattern, NULL, "%s(?:%s)",
 		    d->npatterns > 0 ? "|" : "", rest) == -1)
 			return perr(ps, "rule '%s': pattern longer than %d "

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "authn.h"
 #include "authz.h"
 #include "gw.h"
@@ -16,6 +17,8 @@
 /* Every policy type; a module that adds one adds a line here. */
 static const struct gw_policy_type *const types[] = {
 	&gw_policy_headers,
+	&gw_policy_audit,
+	&gw_policy_audit_response,
 	&gw_policy_api_key,
 	&gw_policy_basic,
 	&gw_policy_jwt,
