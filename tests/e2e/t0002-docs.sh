@@ -9,6 +9,9 @@ test_skip_unless_cmd gw-serve
 SRC=$GW_SRCDIR
 MAN8=$SRC/man/gw-serve.8
 MAN5=$SRC/man/gw.conf.5
+# Policy modules document their keys in pages of their own, which say so
+# with the comment line '.\" gw.conf policies' (gw.conf.5 points to them).
+POLICY_PAGES=$(grep -l '^\.\\" gw\.conf policies' "$SRC"/man/*.5 2>/dev/null)
 SCHEMA=$SRC/gw.schema.json
 LOADER=$SRC/libcore/cfg-parse.c
 
@@ -67,18 +70,23 @@ longopts() {
 
 # The keys of every "keys[] = { ... }" array of the configuration loader.
 # The configuration loader and every policy module read keys through
-# keys[] arrays; policy modules are the files defining a gw_policy_type.
+# keys[] arrays; policy modules are the files defining a gw_policy_type,
+# and the name of each type they define is a key too (of a "policies"
+# entry).
 loader_keys() {
 	for f_ in "$LOADER" $(grep -l "^const struct gw_policy_type gw_policy_" \
 	    "$SRC"/libcore/*.c 2>/dev/null); do
-		awk '/keys\[\] = \{/ { k = 1 } k { print } k && /\};/ { k = 0 }' \
-		    "$f_"
+		awk '/^[[:space:]]*(static )?const char \*const keys\[\] = \{/ { k = 1 } k { print } k && /\};/ { k = 0 }
+		    FILENAME != loader && /^[[:space:]]*\.name = "/ { print }' \
+		    loader="$LOADER" "$f_"
 	done | grep -o '"[^"]*"' | tr -d '"' | LC_ALL=C sort -u
 }
 
-# The keys described in gw.conf.5: ".It Ic key".
+# The keys described in gw.conf.5 and the policy pages: ".It Ic key".
 man5_keys() {
-	sed -n 's/^\.It Ic \([^ ]*\).*/\1/p' "$MAN5" | LC_ALL=C sort -u
+	# shellcheck disable=SC2086
+	sed -n 's/^\.It Ic \([^ ]*\).*/\1/p' "$MAN5" $POLICY_PAGES |
+	    LC_ALL=C sort -u
 }
 
 # The property names at every level of gw.schema.json.
@@ -430,8 +438,11 @@ print(\"\n\".join(sorted(out)))" "$SCHEMA" >ranges &&
 	test_line_count -ge 10 ranges &&
 	while read -r min max def
 	do
-		grep -qi "from $min to $max" "$MAN5" &&
-		grep -Eq "default is $def\\.|default, $def," "$MAN5" ||
+		# shellcheck disable=SC2086
+		grep -qi "from $min to $max" "$MAN5" $POLICY_PAGES &&
+		# shellcheck disable=SC2086
+		grep -Eq "default is $def\\.|default, $def," "$MAN5" \
+		    $POLICY_PAGES ||
 		{ echo >&2 "gw.conf.5 lacks from $min to $max, default $def"
 		  exit 1; }
 	done <ranges
