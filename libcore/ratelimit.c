@@ -638,6 +638,7 @@ struct rl_state {
 	uint32_t		 timeout_ms;
 	int			 fail_closed;
 	char			*policy_hdr;	/* RateLimit-Policy value */
+	int			 failing;	/* said so in the log */
 };
 
 struct rl_op {
@@ -1010,10 +1011,18 @@ decide(struct gw_req *req, const struct rl_state *st,
 }
 
 static enum gw_policy_rc
-fail_mode(struct gw_req *req, const struct rl_state *st)
+fail_mode(struct gw_req *req, struct rl_state *st)
 {
 	struct gw_rl_result r;
 
+	if (!st->failing) {
+		/* once until Redis answers again, per worker */
+		st->failing = 1;
+		gw_log_warnx("rate_limit %s: no decision from redis '%s'; "
+		    "failing %s", st->zone_name, st->redis,
+		    st->fail_closed ? "closed: requests are refused" :
+		    "open: requests pass");
+	}
 	if (!st->fail_closed)
 		return GW_POLICY_NEXT;
 	memset(&r, 0, sizeof(r));
@@ -1085,6 +1094,11 @@ op_reply(redisAsyncContext *ac, void *r, void *priv)
 			free(op);
 			return;
 		}
+	if (op->st->failing) {
+		op->st->failing = 0;
+		gw_log_warnx("rate_limit %s: redis '%s' decides again",
+		    op->st->zone_name, op->st->redis);
+	}
 	res.allowed = rep->element[0]->integer == 1;
 	res.remaining = (uint64_t)rep->element[1]->integer;
 	res.retry_us = (uint64_t)rep->element[2]->integer;
