@@ -24,6 +24,7 @@
 #include "json.h"
 #include "policy.h"
 #include "log.h"
+#include "orch.h"
 #include "route.h"
 #include "sock.h"
 #include "tls.h"
@@ -469,7 +470,9 @@ parse_upstreams(struct ck *ck, const struct json_object *root)
 
 /* Routes. */
 
-static const char *const handler_names[] = { "proxy", "static", NULL };
+static const char *const handler_names[] = {
+	"proxy", "static", "orchestrate", NULL
+};
 
 static void
 parse_static(struct ck *ck, const struct json_object *route,
@@ -822,7 +825,7 @@ parse_route(struct ck *ck, const struct json_object *routes, size_t idx,
     const struct json_object *v, struct gw_cfg_route *r)
 {
 	static const char *const keys[] = {
-		"name", "match", "proxy", "static", "max_body_bytes",
+		"name", "match", "proxy", "static", "orchestrate", "max_body_bytes",
 		"max_response_bytes", "policies", NULL
 	};
 	struct json_object	*m, *h;
@@ -870,6 +873,10 @@ parse_route(struct ck *ck, const struct json_object *routes, size_t idx,
 				    "name or an object");
 			else
 				parse_proxy(ck, v, h, r);
+		} else if (strcmp(handler_names[i], "orchestrate") == 0) {
+			r->handler = GW_HANDLER_ORCHESTRATE;
+			(void)gw_orch_load(ck->jc, v, "orchestrate", h,
+			    &r->orch);
 		} else {
 			r->handler = GW_HANDLER_STATIC;
 			parse_static(ck, v, h, &r->stat);
@@ -878,7 +885,7 @@ parse_route(struct ck *ck, const struct json_object *routes, size_t idx,
 	}
 	if (nhandlers != 1)
 		cerr(ck, routes, NULL, v, "a route needs exactly one handler: "
-		    "\"proxy\" or \"static\"");
+		    "\"proxy\", \"static\" or \"orchestrate\"");
 	if (r->proxy.strip_prefix && r->kind != GW_ROUTE_PREFIX) {
 		old = push_key(ck, "proxy");
 		cerr(ck, v, "proxy", NULL, "strip_prefix needs a \"prefix\" "

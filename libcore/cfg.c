@@ -10,6 +10,7 @@
 #include "gw.h"
 #include "http.h"
 #include "log.h"
+#include "orch.h"
 #include "route.h"
 #include "str.h"
 
@@ -215,6 +216,7 @@ route_release(struct gw_cfg_route *r)
 	}
 	free(r->stat.headers);
 	free(r->stat.body);
+	gw_orch_free(r->orch);
 	gw_policy_list_free(r->policies, r->npolicies);
 }
 

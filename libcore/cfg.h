@@ -23,6 +23,8 @@
 #include "route.h"
 #include "tls.h"
 
+struct gw_orch;
+
 enum gw_balance {
 	GW_BALANCE_ROUND_ROBIN,
 	GW_BALANCE_LEAST_CONN
@@ -53,7 +55,8 @@ struct gw_cfg_upstream {
 
 enum gw_handler_kind {
 	GW_HANDLER_PROXY,
-	GW_HANDLER_STATIC
+	GW_HANDLER_STATIC,
+	GW_HANDLER_ORCHESTRATE
 };
 
 struct gw_cfg_proxy {
@@ -87,6 +90,7 @@ struct gw_cfg_route {
 	enum gw_handler_kind	 handler;
 	struct gw_cfg_proxy	 proxy;
 	struct gw_cfg_static	 stat;
+	struct gw_orch		*orch;		/* GW_HANDLER_ORCHESTRATE (orch.h) */
 };
 
 /* A listener of the configuration: an address to bind or a systemd name. */

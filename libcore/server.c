@@ -35,6 +35,7 @@
 #include "log.h"
 #include "loop.h"
 #include "metrics.h"
+#include "orch.h"
 #include "proxy.h"
 #include "route.h"
 #include "sd.h"
@@ -1890,6 +1891,9 @@ run_handler(struct gw_req *req)
 	case GW_HANDLER_STATIC:
 		gw_static_handle(req, &r->stat);
 		break;
+	case GW_HANDLER_ORCHESTRATE:
+		gw_orch_handle(req, r->orch);
+		break;
 	}
 }
 
@@ -2879,6 +2883,7 @@ gw_server_free(struct gw_server *srv)
 	for (size_t i = 0; i < srv->nls; i++)
 		gw_io_stop(&srv->ls[i].io);
 	free(srv->ls);
+	gw_orch_server_free(srv);
 	gw_proxy_free(srv->proxy);
 	log_flush(srv);
 	gw_buf_release(&srv->logbuf);

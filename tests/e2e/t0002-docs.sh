@@ -74,7 +74,7 @@ longopts() {
 # and the name of each type they define is a key too (of a "policies"
 # entry).
 loader_keys() {
-	for f_ in "$LOADER" $(grep -l "^const struct gw_policy_type gw_policy_" \
+	for f_ in "$LOADER" "$SRC/libcore/orch.c" $(grep -l "^const struct gw_policy_type gw_policy_" \
 	    "$SRC"/libcore/*.c 2>/dev/null); do
 		awk '/^[[:space:]]*(static )?const char \*const keys\[\] = \{/ { k = 1 } k { print } k && /\};/ { k = 0 }
 		    FILENAME != loader && /^[[:space:]]*\.name = "/ { print }' \
