@@ -34,6 +34,7 @@
 #include "buf.h"
 #include "err.h"
 #include "gw.h"
+#include "http.h"
 #include "jcheck.h"
 #include "json.h"
 #include "log.h"
@@ -250,8 +251,12 @@ serialize(const struct orch_exchange *x, struct gw_buf *b, struct gw_err *err)
 	if (gw_buf_printf(b, err, "  \"response\": {\n    \"status\": %d,\n"
 	    "    \"headers\": [", x->status) == -1)
 		return -1;
-	for (size_t i = 0; i < x->nheaders; i++)
-		if (gw_buf_puts(b, i > 0 ? ",\n      [" : "\n      [", err) ==
+	for (size_t i = 0, n = 0; i < x->nheaders; i++) {
+		/* the framing was the connection's: leave it out */
+		if (gw_str_caseeq_cstr(x->headers[i].name, "content-length") ||
+		    gw_http_is_hop_by_hop(x->headers[i].name))
+			continue;
+		if (gw_buf_puts(b, n++ > 0 ? ",\n      [" : "\n      [", err) ==
 		    -1 || put_json_str(b, x->headers[i].name.p,
 		    x->headers[i].name.len, err) == -1 ||
 		    gw_buf_puts(b, ", ", err) == -1 ||
@@ -259,7 +264,9 @@ serialize(const struct orch_exchange *x, struct gw_buf *b, struct gw_err *err)
 		    x->headers[i].value.len, err) == -1 ||
 		    gw_buf_putc(b, ']', err) == -1)
 			return -1;
-	if (gw_buf_puts(b, x->nheaders > 0 ? "\n    ]" : "]", err) == -1 ||
+	}
+	if (gw_buf_puts(b, b->p[b->len - 1] == '[' ? "]" : "\n    ]", err) ==
+	    -1 ||
 	    put_body(b, "body", x->rbody, err) == -1)
 		return -1;
 	return gw_buf_puts(b, "\n  }\n}\n", err);
