@@ -572,6 +572,87 @@ audit_decode(enum audit_decode d, const char *in, size_t len,
 }
 
 /*
+ * Which bytes a value holds, so that decodings with nothing to do are
+ * skipped without a copy: most values hold no '%', no '&', no '\\'.
+ */
+struct bytes {
+	uint64_t	b[4];
+};
+
+static void
+bytes_of(struct bytes *m, const char *p, size_t len)
+{
+	memset(m, 0, sizeof(*m));
+	for (size_t i = 0; i < len; i++) {
+		unsigned c = (unsigned char)p[i];
+
+		m->b[c >> 6] |= 1ULL << (c & 63);
+	}
+}
+
+static int
+has(const struct bytes *m, unsigned c)
+{
+	return (m->b[c >> 6] >> (c & 63)) & 1;
+}
+
+static int
+has_any(const struct bytes *m, const char *set, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (has(m, (unsigned char)set[i]))
+			return 1;
+	return 0;
+}
+
+static int
+has_upper(const struct bytes *m)
+{
+	/* 'A' to 'Z' are bits 1 to 26 of the second word */
+	return (m->b[1] & (((1ULL << 26) - 1) << 1)) != 0;
+}
+
+/* 1 if decoding d may change a value holding the bytes of m. */
+static int
+decode_needed(enum audit_decode d, const struct bytes *m)
+{
+	static const char ws[] = " \t\n\r\f\v";
+
+	switch (d) {
+	case AD_URL:
+		return has(m, '%');
+	case AD_PLUS:
+		return has(m, '+');
+	case AD_JSON:
+		return has(m, '\\');
+	case AD_HTML:
+		return has(m, '&');
+	case AD_BASE64:
+		for (unsigned c = 0; c < 256; c++)
+			if (has(m, c) && b64val((int)c) < 0 && c != '=' &&
+			    strchr(ws, (int)c) == NULL)
+				return 0;
+		return 1;
+	case AD_LOWER:
+		return has_upper(m);
+	case AD_SPACE:
+	case AD_NOSPACE:
+		return has_any(m, ws, sizeof(ws) - 1);
+	case AD_NULLS:
+		return has(m, '\0');
+	case AD_COMMENTS:
+		return has(m, '/') && has(m, '*');
+	case AD_CMDLINE:
+		return has_upper(m) || has_any(m, "\\\"'^,", 5) ||
+		    has_any(m, ws, sizeof(ws) - 1);
+	case AD_PATH:
+		return has(m, '/') || has(m, '\\');
+	default:
+		return 1;
+	}
+}
+
+/*
  * Matching.
  */
 
@@ -659,13 +740,20 @@ audit_match(struct gw_audit_scan *s, enum audit_target t,
 	for (size_t gi = 0; gi < R->ngroups; gi++) {
 		const struct audit_group	*g = &R->groups[gi];
 		const char			*d = p;
-		size_t				 dlen = len, off = 0;
+		size_t				 dlen = len, off = 0, nb = 0;
+		struct bytes			 m;
 
 		if (!(g->targets & AT_BIT(t)))
 			continue;
+		if (g->ndecode > 0)
+			bytes_of(&m, p, len);
 		for (size_t k = 0; k < g->ndecode; k++) {
-			struct gw_buf *b = &s->dec[k & 1];
+			struct gw_buf *b = &s->dec[nb & 1];
 
+			if (!decode_needed((enum audit_decode)g->decode[k],
+			    &m))
+				continue;
+			nb++;
 			if (audit_decode((enum audit_decode)g->decode[k], d,
 			    dlen, b) == -1) {
 				struct gw_err err;
@@ -673,8 +761,10 @@ audit_match(struct gw_audit_scan *s, enum audit_target t,
 				gw_err_set(&err, GW_E_NOMEM, "out of memory");
 				return audit_fail(s, &err);
 			}
-			d = b->p;
+			d = b->p == NULL ? "" : b->p;
 			dlen = b->len;
+			if (k + 1 < g->ndecode)
+				bytes_of(&m, d, dlen);
 		}
 		for (;;) {
 			size_t n = GW_MIN(dlen - off, (size_t)AUDIT_WINDOW);

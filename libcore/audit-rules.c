@@ -36,6 +36,8 @@
 #define LINE_MAX_BYTES		(64 * 1024)
 #define LITERALS_MAX		64
 #define HEADERS_MAX		32
+/* In a transition: the state it leads to has outputs. */
+#define AC_OUT			0x80000000u
 
 static const char *const target_names[] = {
 	[AT_PATH] = "path",
@@ -610,6 +612,10 @@ build_ac(struct audit_group *g, char ***lits)
 	}
 	if ((g->ac.outs = calloc(nouts + 1, sizeof(*g->ac.outs))) == NULL)
 		goto out;
+	/* a transition into a state with outputs carries AC_OUT */
+	for (size_t i = 0; i < t.n * g->ac.nclass; i++)
+		if (t.nouts[g->ac.next[i]] > 0)
+			g->ac.next[i] |= AC_OUT;
 	g->ac.nouts = 0;
 	for (size_t st = 0; st < t.n; st++) {
 		if (t.nouts[st] == 0) {
@@ -644,9 +650,9 @@ audit_ac_scan(const struct audit_ac *ac, const char *p, size_t len,
 	uint32_t	 st = 0;
 
 	for (size_t i = 0; i < len; i++) {
-		st = next[st * nclass + cls[(unsigned char)p[i]]];
-		if (out[st] != UINT32_MAX)
-			for (const uint32_t *o = ac->outs + out[st];
+		st = next[(st & ~AC_OUT) * nclass + cls[(unsigned char)p[i]]];
+		if (st & AC_OUT)
+			for (const uint32_t *o = ac->outs + out[st & ~AC_OUT];
 			    *o != UINT32_MAX; o++)
 				cand[*o] = 1;
 	}
