@@ -336,6 +336,42 @@ parse_top(struct ck *ck, const struct json_object *root)
 /* Upstreams. */
 
 static void
+parse_health(struct ck *ck, const struct json_object *up,
+    const struct json_object *v, struct gw_cfg_health *h)
+{
+	static const char *const keys[] = {
+		"path", "interval_ms", "timeout_ms", "expect_status",
+		"healthy_threshold", "unhealthy_threshold", NULL
+	};
+	uint64_t	st = 0;
+	size_t		old = push_key(ck, "health_check");
+
+	h->interval_ms = 5000;
+	h->timeout_ms = 2000;
+	h->rise = 2;
+	h->fall = 3;
+	if (check_object(ck, up, "health_check", v, keys) == 0) {
+		if (get_str(ck, v, "path", &h->path) != 1 && h->path == NULL)
+			h->path = strdup("/");
+		else if (h->path[0] != '/') {
+			struct json_object *pv;
+
+			(void)gw_jv_get(v, "path", &pv);
+			cerr(ck, v, "path", pv, "must start with '/'");
+		}
+		(void)get_u32(ck, v, "interval_ms", 100, 3600000,
+		    &h->interval_ms);
+		(void)get_u32(ck, v, "timeout_ms", 10, 600000, &h->timeout_ms);
+		if (get_u64(ck, v, "expect_status", 100, 599, &st) == 1)
+			h->expect_status = (int)st;
+		(void)get_u32(ck, v, "healthy_threshold", 1, 100, &h->rise);
+		(void)get_u32(ck, v, "unhealthy_threshold", 1, 100, &h->fall);
+		h->enabled = h->path != NULL;
+	}
+	pop(ck, old);
+}
+
+static void
 parse_upstream(struct ck *ck, const struct json_object *ups, const char *name,
     const struct json_object *v, struct gw_cfg_upstream *u)
 {
@@ -343,7 +379,7 @@ parse_upstream(struct ck *ck, const struct json_object *ups, const char *name,
 		"targets", "balance", "connect_timeout_ms", "timeout_ms",
 		"idle_timeout_ms", "retries", "max_fails", "fail_timeout_ms",
 		"keepalive", "keepalive_timeout_ms", "ca_file", "tls_verify",
-		"preserve_host", NULL
+		"preserve_host", "health_check", NULL
 	};
 	struct json_object	*t;
 	char			*s = NULL, **urls = NULL;
@@ -429,6 +465,8 @@ parse_upstream(struct ck *ck, const struct json_object *ups, const char *name,
 	}
 	(void)get_bool(ck, v, "tls_verify", &u->tls_verify);
 	(void)get_bool(ck, v, "preserve_host", &u->preserve_host);
+	if (gw_jv_get(v, "health_check", &t))
+		parse_health(ck, v, t, &u->health);
 }
 
 static void

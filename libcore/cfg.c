@@ -237,6 +237,7 @@ gw_cfg_unref(struct gw_cfg *cfg)
 			free(u->targets[j].url);
 		free(u->targets);
 		free(u->ca_file);
+		free(u->health.path);
 	}
 	free(cfg->upstreams);
 	for (size_t i = 0; i < cfg->nlisten; i++)

@@ -35,6 +35,17 @@ struct gw_cfg_target {
 	struct gw_client_target	 ct;	/* resolved; strings point into url */
 };
 
+/* Active health checks of an upstream's targets. */
+struct gw_cfg_health {
+	int		 enabled;
+	char		*path;		/* "/health" */
+	uint32_t	 interval_ms;
+	uint32_t	 timeout_ms;
+	int		 expect_status;	/* 0: any 2xx */
+	uint32_t	 rise;		/* successes in a row to come back */
+	uint32_t	 fall;		/* failures in a row to go down */
+};
+
 struct gw_cfg_upstream {
 	char			*name;
 	struct gw_cfg_target	*targets;
@@ -51,6 +62,7 @@ struct gw_cfg_upstream {
 	char			*ca_file;	/* NULL: the system's CAs */
 	int			 tls_verify;
 	int			 preserve_host;
+	struct gw_cfg_health	 health;
 };
 
 enum gw_handler_kind {

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "arena.h"
 #include "cfg.h"
@@ -45,6 +46,16 @@ struct target_rt {
 	struct gw_histo			*dur;
 	uint64_t			*outcome[NOUTCOMES];
 	uint64_t			*ejections;
+	int64_t				*g_up;
+	/* active health checks */
+	struct gw_proxy			*px;
+	const struct gw_cfg_upstream	*up;
+	struct gw_timer			 probe_timer;
+	struct gw_client_xchg		*probe;
+	int				 probe_status;
+	int				 down;		/* by the checks */
+	uint32_t			 run_ok, run_fail;
+	int				 slot;
 };
 
 struct pool {
@@ -84,6 +95,186 @@ struct xfer {
 static void	start_attempt(struct xfer *x);
 static void	timer_fire(struct gw_timer *tm);
 
+/*
+ * Active health checks: every interval each worker asks each target of an
+ * upstream with a health_check for its path; fall failures in a row mark
+ * it down (no request goes to it), rise successes bring it back.  Workers
+ * check on their own, so a target's state is each worker's; the gauge
+ * gw_upstream_target_up counts the workers that see it up.
+ */
+static void	probe_start(struct gw_timer *tm);
+
+static void
+probe_result(struct target_rt *t, int ok, const char *why)
+{
+	const struct gw_cfg_health *h = &t->up->health;
+
+	if (ok) {
+		t->run_fail = 0;
+		if (t->down && ++t->run_ok >= h->rise) {
+			t->down = 0;
+			t->fails = 0;
+			t->ejected_until = 0;
+			gw_gauge_add(t->g_up, t->slot, 1);
+			gw_log_info("upstream '%s': target %s is up again (health "
+			    "check)", t->up->name, t->cfg->url);
+		}
+	} else {
+		t->run_ok = 0;
+		if (!t->down && ++t->run_fail >= h->fall) {
+			t->down = 1;
+			gw_gauge_add(t->g_up, t->slot, -1);
+			gw_log_warnx("upstream '%s': target %s is down (health "
+			    "check: %s)", t->up->name, t->cfg->url, why);
+		}
+	}
+}
+
+static int
+probe_head(void *arg, int status, const struct gw_http_header *h, size_t nh,
+    int64_t len)
+{
+	struct target_rt *t = arg;
+
+	(void)h;
+	(void)nh;
+	(void)len;
+	t->probe_status = status;
+	return 0;
+}
+
+static int
+probe_body(void *arg, const char *p, size_t len)
+{
+	(void)arg;
+	(void)p;
+	(void)len;
+	return 0;
+}
+
+static ssize_t
+probe_read(void *arg, char *buf, size_t len)
+{
+	(void)arg;
+	(void)buf;
+	(void)len;
+	return 0;
+}
+
+static void
+probe_done(void *arg, enum gw_client_status st, const char *msg)
+{
+	struct target_rt		*t = arg;
+	const struct gw_cfg_health	*h = &t->up->health;
+	char				 why[64];
+	int				 ok;
+
+	t->probe = NULL;
+	ok = st == GW_CLIENT_OK && (h->expect_status != 0 ?
+	    t->probe_status == h->expect_status :
+	    t->probe_status / 100 == 2);
+	if (st != GW_CLIENT_OK)
+		(void)snprintf(why, sizeof(why), "%s", msg != NULL ? msg :
+		    gw_client_status_str(st));
+	else
+		(void)snprintf(why, sizeof(why), "status %d", t->probe_status);
+	probe_result(t, ok, why);
+	gw_timer_start(t->px->loop, &t->probe_timer,
+	    (uint64_t)h->interval_ms * 1000, probe_start, t);
+}
+
+static const struct gw_client_cbs probe_cbs = {
+	.head = probe_head,
+	.body = probe_body,
+	.read = probe_read,
+	.done = probe_done,
+};
+
+static void
+probe_timeout(struct gw_timer *tm)
+{
+	struct target_rt *t = tm->arg;
+
+	if (t->probe == NULL)
+		return;
+	gw_client_cancel(t->probe);
+	t->probe = NULL;
+	probe_result(t, 0, "timeout");
+	gw_timer_start(t->px->loop, &t->probe_timer,
+	    (uint64_t)t->up->health.interval_ms * 1000, probe_start, t);
+}
+
+static void
+probe_start(struct gw_timer *tm)
+{
+	struct target_rt		*t = tm->arg;
+	const struct gw_cfg_health	*h = &t->up->health;
+	struct gw_client_request	 rq;
+	struct gw_http_header		 hd[2];
+	struct gw_err			 err;
+
+	memset(&rq, 0, sizeof(rq));
+	hd[0].name = GW_STR("Host");
+	hd[0].value = t->cfg->ct.hostport;
+	hd[1].name = GW_STR("User-Agent");
+	hd[1].value = GW_STR("gw-serve health check");
+	rq.method = GW_STR("GET");
+	rq.target = gw_str_cstr(h->path);
+	rq.headers = hd;
+	rq.nheaders = 2;
+	rq.connect_timeout_ms = h->timeout_ms;
+	t->probe_status = 0;
+	if ((t->probe = gw_client_start(t->pool, &rq, &probe_cbs, t,
+	    &err)) == NULL) {
+		probe_result(t, 0, err.msg);
+		gw_timer_start(t->px->loop, &t->probe_timer,
+		    (uint64_t)h->interval_ms * 1000, probe_start, t);
+		return;
+	}
+	/* the same timer bounds the probe, then spaces the next one */
+	gw_timer_start(t->px->loop, &t->probe_timer,
+	    (uint64_t)h->timeout_ms * 1000, probe_timeout, t);
+}
+
+/* Start the checks: spread over the first interval, not all at once. */
+static void
+probes_begin(struct gw_proxy *px)
+{
+	uint64_t k = 0;
+
+	for (size_t i = 0; i < px->npools; i++) {
+		const struct gw_cfg_upstream *u = px->pools[i].cfg;
+
+		if (!u->health.enabled)
+			continue;
+		for (size_t j = 0; j < px->pools[i].ntargets; j++) {
+			struct target_rt *t = &px->pools[i].targets[j];
+
+			t->px = px;
+			t->up = u;
+			gw_timer_start(px->loop, &t->probe_timer,
+			    ((uint64_t)getpid() * 7919 + k++ * 104729) %
+			    ((uint64_t)u->health.interval_ms * 1000 + 1),
+			    probe_start, t);
+		}
+	}
+}
+
+static void
+probes_end(struct gw_proxy *px)
+{
+	for (size_t i = 0; i < px->npools; i++)
+		for (size_t j = 0; j < px->pools[i].ntargets; j++) {
+			struct target_rt *t = &px->pools[i].targets[j];
+
+			gw_timer_stop(&t->probe_timer);
+			if (t->probe != NULL) {
+				gw_client_cancel(t->probe);
+				t->probe = NULL;
+			}
+		}
+}
+
 /* Pools and targets. */
 
 struct gw_proxy *
@@ -118,6 +309,7 @@ gw_proxy_new(struct gw_server *srv, struct gw_err *err)
 				goto fail;
 		}
 	}
+	probes_begin(px);
 	return px;
  nomem:
 	gw_err_set(err, GW_E_NOMEM, "out of memory");
@@ -131,6 +323,7 @@ gw_proxy_free(struct gw_proxy *px)
 {
 	if (px == NULL)
 		return;
+	probes_end(px);
 	/* the client frees its pools (and cancels what still runs) */
 	gw_client_free(px->client);
 	for (size_t i = 0; i < px->npools; i++)
@@ -171,11 +364,14 @@ gw_proxy_metrics_init(struct gw_metrics *m)
 	    "upstream's response head, by upstream and target.") |
 	    gw_metrics_family(m, "gw_upstream_ejections_total",
 	    GW_METRIC_COUNTER, "Times a target was ejected after failures in "
-	    "a row, by upstream and target.");
+	    "a row, by upstream and target.") |
+	    gw_metrics_family(m, "gw_upstream_target_up", GW_METRIC_GAUGE,
+	    "Workers whose health checks see the target up, by upstream and "
+	    "target (targets with a health_check only).");
 }
 
 int
-gw_proxy_set_metrics(struct gw_proxy *px, struct gw_metrics *m)
+gw_proxy_set_metrics(struct gw_proxy *px, struct gw_metrics *m, int slot)
 {
 	for (size_t i = 0; i < px->npools; i++)
 		for (size_t j = 0; j < px->pools[i].ntargets; j++) {
@@ -190,6 +386,12 @@ gw_proxy_set_metrics(struct gw_proxy *px, struct gw_metrics *m)
 			    "gw_upstream_duration_seconds", lab);
 			t->ejections = gw_metrics_counter(m,
 			    "gw_upstream_ejections_total", lab);
+			if (px->pools[i].cfg->health.enabled) {
+				t->g_up = gw_metrics_gauge(m,
+				    "gw_upstream_target_up", lab);
+				t->slot = slot;
+				gw_gauge_add(t->g_up, slot, t->down ? 0 : 1);
+			}
 			for (int k = 0; k < NOUTCOMES; k++) {
 				char full[600];
 
@@ -228,9 +430,10 @@ gw_proxy_write_state(const struct gw_proxy *px, struct gw_buf *b)
 			    gw_json_escape_append(b, t->cfg->url,
 			    strlen(t->cfg->url), NULL) == -1 ||
 			    gw_buf_printf(b, NULL, "\",\"ejected\":%s,"
-			    "\"failures\":%u,\"active\":%u}",
+			    "\"healthy\":%s,\"failures\":%u,\"active\":%u}",
 			    t->ejected_until > now ? "true" : "false",
-			    t->fails, t->active) == -1)
+			    t->down ? "false" : "true", t->fails,
+			    t->active) == -1)
 				return -1;
 		}
 		if (gw_buf_putc(b, ']', NULL) == -1)
@@ -265,7 +468,7 @@ pick_target(struct xfer *x)
 
 		if (soonest == NULL || t->ejected_until < soonest->ejected_until)
 			soonest = t;
-		if (t->ejected_until > now || tried(x, t))
+		if (t->ejected_until > now || t->down || tried(x, t))
 			continue;
 		if (best == NULL) {
 			best = t;
@@ -276,7 +479,7 @@ pick_target(struct xfer *x)
 	}
 	if (best == NULL) {
 		for (size_t i = 0; i < p->ntargets && best == NULL; i++)
-			if (!tried(x, &p->targets[i]) &&
+			if (!tried(x, &p->targets[i]) && !p->targets[i].down &&
 			    p->targets[i].ejected_until <= now)
 				best = &p->targets[i];
 		if (best == NULL)

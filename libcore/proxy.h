@@ -47,8 +47,9 @@ struct gw_buf;
 struct gw_metrics;
 /* Register the upstream metric families (once, in the master). */
 int	gw_proxy_metrics_init(struct gw_metrics *m);
-/* Count into m from now on. */
-int	gw_proxy_set_metrics(struct gw_proxy *px, struct gw_metrics *m);
+/* Count into m from now on (gauges in this worker's slot). */
+int	gw_proxy_set_metrics(struct gw_proxy *px, struct gw_metrics *m,
+	    int slot);
 /* Append {"upstream":[{"target","ejected","failures","active"}...]} */
 int	gw_proxy_write_state(const struct gw_proxy *px, struct gw_buf *b);
 

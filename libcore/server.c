@@ -634,7 +634,7 @@ gw_server_set_metrics(struct gw_server *srv, struct gw_metrics *m, int slot,
 	srv->g_idle = gw_metrics_gauge(m, "gw_connections", "state=\"idle\"");
 	srv->accepted = gw_metrics_counter(m, "gw_connections_accepted_total",
 	    "");
-	return gw_proxy_set_metrics(srv->proxy, m);
+	return gw_proxy_set_metrics(srv->proxy, m, slot);
 }
 
 struct gw_metrics *

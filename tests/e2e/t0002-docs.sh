@@ -426,7 +426,7 @@ out = set()
 def walk(v):
     if isinstance(v, dict):
         for p in (v.get(\"properties\") or {}).values():
-            if isinstance(p, dict) and p.get(\"type\") == \"integer\":
+            if isinstance(p, dict) and p.get(\"type\") == \"integer\" and \"default\" in p:
                 out.add(\"%s %s %s\" % (p[\"minimum\"], p[\"maximum\"], p[\"default\"]))
         for x in v.values():
             walk(x)
