@@ -64,7 +64,8 @@ SHELL_SCRIPTS := $(sort $(wildcard tests/e2e/*.sh tests/*.sh scripts/*.sh \
 # keep objects of helpers, unit tests and replays between runs
 .SECONDARY:
 
-.PHONY: all check asan coverage fuzz lint run install uninstall clean deps \
+.PHONY: all check asan valgrind coverage fuzz lint run install uninstall \
+	clean deps \
 	unit e2e test-bins
 .DEFAULT_GOAL := all
 
@@ -105,6 +106,17 @@ check: deps test-bins
 
 asan:
 	$(MAKE) BUILD=build-asan SANITIZE=address,undefined CFLAGS="-O1 -g" check
+
+# Every unit test under valgrind's memcheck: no error, no leak.
+valgrind: test-bins
+	@fail=0; for t in $(UNIT_BINS); do \
+	    if valgrind -q --leak-check=full --show-leak-kinds=definite,indirect \
+	        --errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
+	        $$t >$(BUILD)/test-results/valgrind-$${t##*/}.out 2>&1; then \
+	        echo "PASS valgrind $${t##*/}"; \
+	    else echo "FAIL valgrind $${t##*/}"; \
+	        tail -20 $(BUILD)/test-results/valgrind-$${t##*/}.out; fail=1; fi; \
+	done; exit $$fail
 
 coverage:
 	$(MAKE) BUILD=build-cov CFLAGS="-O0 -g --coverage" \
