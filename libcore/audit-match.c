@@ -448,9 +448,9 @@ remove_comments(char *dst, const char *src, size_t len)
 
 /*
  * What a shell would run: quotes, backslashes and carets removed (c'a't is
- * cat), commas as spaces, white space folded and dropped before '/' and
- * '(', lower case.  Unlike ModSecurity's cmdLine, ';' stays: it separates
- * commands.
+ * cat), commas as spaces, white space folded, lower case.  Unlike
+ * ModSecurity's cmdLine, ';' stays (it separates commands) and the space
+ * before '/' too (it separates a command from a path).
  */
 static size_t
 cmdline(char *dst, const char *src, size_t len)
@@ -477,7 +477,7 @@ cmdline(char *dst, const char *src, size_t len)
 			sp = 1;
 			continue;
 		}
-		if (sp && c != '/' && c != '(' && o > 0)
+		if (sp && o > 0)
 			dst[o++] = ' ';
 		sp = 0;
 		dst[o++] = (char)gw_tolower(c);

@@ -68,64 +68,73 @@ static const char *const limit_keys[] = {
 };
 
 static int
+known_limit(const char *name)
+{
+	for (size_t i = 0; limit_keys[i] != NULL; i++)
+		if (strcmp(limit_keys[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+static int
 parse_limits(struct gw_jcheck *ck, const struct json_object *v,
     const struct json_object *lv, struct audit_state *st)
 {
-	struct gw_err	err;
-	int		rc = 0;
+	struct gw_jv_iter	 it;
+	const char		*name;
+	struct json_object	*val;
+	struct gw_err		 err;
+	size_t			 old = gw_jcheck_push_key(ck, "limits");
+	int			 rc = 0;
 
 	if (gw_jv_type(lv) == GW_JT_STRING) {
 		char *path = gw_jcheck_resolve(ck, gw_jv_str(lv, NULL));
 
 		if (path == NULL) {
 			gw_jcheck_error(ck, v, "limits", lv, "out of memory");
-			return -1;
-		}
-		if (gw_audit_limits_load(&st->lim, path, &err) == -1) {
+			rc = -1;
+		} else if (gw_audit_limits_load(&st->lim, path, &err) == -1) {
 			gw_jcheck_error(ck, v, "limits", lv, "%s", err.msg);
 			rc = -1;
 		}
 		free(path);
+		gw_jcheck_pop(ck, old);
 		return rc;
 	}
-	if (gw_jcheck_object(ck, v, "limits", lv, limit_keys) == -1)
-		return -1;
-	{
-		struct gw_jv_iter	 it;
-		const char		*name;
-		struct json_object	*val;
-		size_t			 old = gw_jcheck_push_key(ck, "limits");
-
-		gw_jv_iter_init(&it, lv);
-		while (gw_jv_iter_next(&it, &name, &val)) {
-			char		 num[32];
-			const char	*text;
-
-			if (gw_jv_type(val) == GW_JT_INT && gw_jv_int(val) >= 0) {
-				(void)snprintf(num, sizeof(num), "%lld",
-				    (long long)gw_jv_int(val));
-				text = num;
-			} else if (gw_jv_type(val) == GW_JT_STRING)
-				text = gw_jv_str(val, NULL);
-			else {
-				gw_jcheck_error(ck, lv, name, val, "expected a "
-				    "number or a word, not %s",
-				    gw_jv_type_name(gw_jv_type(val)));
-				rc = -1;
-				continue;
-			}
-			if (gw_audit_limits_set(&st->lim, name, text,
-			    &err) == -1) {
-				size_t o2 = gw_jcheck_push_key(ck, name);
-
-				gw_jcheck_error(ck, lv, name, val, "%s",
-				    err.msg);
-				gw_jcheck_pop(ck, o2);
-				rc = -1;
-			}
-		}
+	if (gw_jcheck_object(ck, v, "limits", lv, limit_keys) == -1) {
 		gw_jcheck_pop(ck, old);
+		return -1;
 	}
+	gw_jv_iter_init(&it, lv);
+	while (gw_jv_iter_next(&it, &name, &val)) {
+		char		 num[32];
+		const char	*text;
+		size_t		 o2;
+
+		if (!known_limit(name))
+			continue;	/* reported by gw_jcheck_object() */
+		o2 = gw_jcheck_push_key(ck, name);
+		if (gw_jv_type(val) == GW_JT_INT && gw_jv_int(val) >= 0) {
+			(void)snprintf(num, sizeof(num), "%lld",
+			    (long long)gw_jv_int(val));
+			text = num;
+		} else if (gw_jv_type(val) == GW_JT_STRING)
+			text = gw_jv_str(val, NULL);
+		else {
+			gw_jcheck_error(ck, lv, name, val, "expected a "
+			    "number or a word, not %s",
+			    gw_jv_type_name(gw_jv_type(val)));
+			rc = -1;
+			gw_jcheck_pop(ck, o2);
+			continue;
+		}
+		if (gw_audit_limits_set(&st->lim, name, text, &err) == -1) {
+			gw_jcheck_error(ck, lv, name, val, "%s", err.msg);
+			rc = -1;
+		}
+		gw_jcheck_pop(ck, o2);
+	}
+	gw_jcheck_pop(ck, old);
 	return rc;
 }
 
@@ -157,7 +166,8 @@ parse_common(struct gw_jcheck *ck, const struct json_object *parent,
 	st->paranoia = 1;
 	st->response = response;
 	if (gw_jcheck_str(ck, v, "rules", &rules) == 1) {
-		char *path = gw_jcheck_resolve(ck, rules);
+		char	*path = gw_jcheck_resolve(ck, rules);
+		size_t	 old = gw_jcheck_push_key(ck, "rules");
 
 		(void)gw_jv_get(v, "rules", &e);
 		if (path == NULL) {
@@ -170,6 +180,7 @@ parse_common(struct gw_jcheck *ck, const struct json_object *parent,
 		}
 		free(path);
 		free(rules);
+		gw_jcheck_pop(ck, old);
 	} else if (gw_jv_get(v, "rules", NULL))
 		rc = -1;
 	if (gw_jv_get(v, "limits", &e) && parse_limits(ck, v, e, st) == -1)

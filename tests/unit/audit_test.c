@@ -473,7 +473,7 @@ test_decodings(void)
 	    "nospace");
 	is_str(decode(AD_COMMENTS, "un/**/ion/*x"), "un ion ", "comments");
 	is_str(decode(AD_CMDLINE, "C\"a\"T  /e'tc'/p^asswd;ID"),
-	    "cat/etc/passwd;id", "cmdline");
+	    "cat /etc/passwd;id", "cmdline");
 	is_str(decode(AD_PATH, "a\\\\b//c/./d/../e"), "a/b/c/d/../e",
 	    "path");
 }
