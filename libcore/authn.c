@@ -40,6 +40,8 @@
 #define FETCH_MAX_BYTES		(1024 * 1024)
 #define BASIC_CACHE		1024
 #define BASIC_CACHE_US		(300 * 1000000ULL)
+#define MAX_BCRYPT_COST		14
+#define MAX_SHA_ROUNDS		1000000
 
 /* Names, problems, small helpers. */
 
@@ -399,6 +401,33 @@ gw_htpasswd_len(const struct gw_htpasswd *h)
 	return h->n;
 }
 
+/*
+ * A hash whose cost would stall the loop for seconds on each check (and
+ * make a login a denial of service): bcrypt "$2b$NN$" with NN above
+ * MAX_BCRYPT_COST, SHA crypt "$5$rounds=N$" or "$6$rounds=N$" above
+ * MAX_SHA_ROUNDS.
+ */
+static int
+too_costly(const char *h)
+{
+	uint64_t n;
+
+	if (h[0] == '$' && h[1] == '2' && h[2] != '\0' && h[3] == '$') {
+		if (!(h[4] >= '0' && h[4] <= '9' && h[5] >= '0' &&
+		    h[5] <= '9'))
+			return 0;	/* crypt_checksalt() judged it */
+		return (h[4] - '0') * 10 + (h[5] - '0') > MAX_BCRYPT_COST;
+	}
+	if ((strncmp(h, "$5$rounds=", 10) == 0 ||
+	    strncmp(h, "$6$rounds=", 10) == 0)) {
+		size_t l = strcspn(h + 10, "$");
+
+		return gw_str_to_u64(gw_str_make(h + 10, l), UINT64_MAX,
+		    &n) == -1 || n > MAX_SHA_ROUNDS;
+	}
+	return 0;
+}
+
 static int
 ht_line(void *arg, struct gw_str line, size_t lineno, struct gw_err *err)
 {
@@ -442,6 +471,11 @@ ht_line(void *arg, struct gw_str line, size_t lineno, struct gw_err *err)
 		    "'%.*s': not a hash of a method this system's crypt(3) "
 		    "takes (use bcrypt, yescrypt or SHA-512 crypt)", lineno,
 		    (int)user.len, user.p);
+	if (too_costly(hb))
+		return gw_err_set(err, GW_E_LIMIT, "line %zu: user '%.*s': "
+		    "the hash costs too much to check on every login (bcrypt "
+		    "cost at most %d, SHA crypt rounds at most %d)", lineno,
+		    (int)user.len, user.p, MAX_BCRYPT_COST, MAX_SHA_ROUNDS);
 	if ((e->user = gw_str_dup(user)) == NULL ||
 	    (e->hash = gw_str_dup(hash)) == NULL ||
 	    (e->groups = gw_str_dup(groups)) == NULL) {

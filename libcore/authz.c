@@ -31,7 +31,8 @@ gw_ipaddr_parse(struct gw_str s, struct gw_ipaddr *out)
 	char		buf[INET6_ADDRSTRLEN + 1];
 	struct in_addr	v4;
 
-	if (s.len == 0 || s.len >= sizeof(buf))
+	if (s.len == 0 || s.len >= sizeof(buf) ||
+	    memchr(s.p, '\0', s.len) != NULL)
 		return -1;
 	memcpy(buf, s.p, s.len);
 	buf[s.len] = '\0';

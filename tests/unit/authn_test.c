@@ -109,6 +109,9 @@ test_htpasswd(void)
 		    "md5:$1$saltsalt$31I8wIB9/AjNDrVEYkMoG0\n",
 		"md5:$1$saltsalt$31I8wIB9/AjNDrVEYkMoG0:a,,b\n",
 		":$1$saltsalt$31I8wIB9/AjNDrVEYkMoG0\n",
+		"slow:$2b$31$abcdefghijklmnopqrstuuDvFYunEEkRAUw6hKd4mLN/wdxTQz.ki\n",
+		"slow:$6$rounds=999999999$saltsalt$54T9v/kTyIMTpKydh.1ZufaHVxoZL"
+		    "rPIoM6FbtIP3mxaXXtm5JZCZ56WYkSICqdArq1ENE32/f5nbQH5N8JNy0\n",
 	};
 
 	ok(gw_htpasswd_parse(file, strlen(file), "users", &h, &err) == 0,

@@ -39,7 +39,9 @@ main(void)
 	ok(gw_ipaddr_parse(GW_STR("[::1]"), &a) == -1 &&
 	    gw_ipaddr_parse(GW_STR("1.2.3.4:80"), &a) == -1 &&
 	    gw_ipaddr_parse(GW_STR("unix"), &a) == -1 &&
-	    gw_ipaddr_parse(GW_STR(""), &a) == -1, "not addresses");
+	    gw_ipaddr_parse(GW_STR(""), &a) == -1 &&
+	    gw_ipaddr_parse(GW_STR("::\0garbage"), &a) == -1,
+	    "not addresses (nor one with a NUL in it)");
 
 	ok(gw_cidrs_parse(list, strlen(list), &c, &err) == 0, "a list: %s",
 	    err.msg);
