@@ -49,9 +49,18 @@ fail(const char *what)
 }
 
 static void
+teardown(void)
+{
+	gw_orch_free(o);
+	gw_arena_free(keep);
+}
+
+static void
 setup(void)
 {
 	struct gw_err err;
+
+	(void)atexit(teardown);
 
 	if (gw_orch_parse(script, strlen(script), "s", GW_ORCH_NORESOLVE, &o,
 	    NULL, &err) == -1 || (keep = gw_arena_new(0)) == NULL)
