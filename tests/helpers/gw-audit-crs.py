@@ -93,6 +93,8 @@ def load(root, families):
             continue
         with open(path, "rb") as fp:
             doc = yaml.safe_load(fp)
+        if not isinstance(doc, dict):
+            continue
         for t in doc.get("tests") or []:
             for i, st in enumerate(t.get("stages") or []):
                 st = st.get("stage", st)
