@@ -92,6 +92,7 @@ enum behaviour {
 	B_HUGE_CL,	/* Content-Length of 100 GB, a few bytes, close */
 	B_DELAY,	/* 200 after 200 to 700 ms */
 	B_HEAD_BODY,	/* a body even to HEAD */
+	B_FOLD,		/* a field folded onto two lines (obs-fold) */
 	B_COUNT
 };
 
@@ -132,7 +133,8 @@ static const struct {
 	[B_BAD_STATUS] = { "bad-status", 1 },
 	[B_HUGE_CL] = { "huge-cl", 1 },
 	[B_DELAY] = { "delay", 1 },
-	[B_HEAD_BODY] = { "head-body", 0 }
+	[B_HEAD_BODY] = { "head-body", 0 },
+	[B_FOLD] = { "fold", 1 }
 };
 
 struct buf {
@@ -580,6 +582,16 @@ respond(struct conn *c)
 		buf_printf(&h, "HTTP/1.1 101 Switching Protocols\r\n"
 		    "Connection: upgrade\r\nUpgrade: chaos\r\n\r\nnot HTTP");
 		(void)write_all(c->fd, h.p, h.len);
+		break;
+	case B_FOLD:
+		head_200(&h, c, b, len);
+		buf_printf(&h, "Content-Security-Policy: default-src 'self';\r\n"
+		    " img-src *\r\nContent-Length: %zu\r\n\r\n", len);
+		if (!c->head)
+			buf_add(&h, body.p, body.len);
+		if (write_all(c->fd, h.p, h.len) == -1)
+			goto out;
+		rc = keep ? 0 : -1;
 		break;
 	case B_CL_TE:
 	case B_TWO_CL:
