@@ -11,12 +11,14 @@
 #include "headers.h"
 #include "jcheck.h"
 #include "json.h"
+#include "mediate.h"
 #include "policy.h"
 #include "ratelimit.h"
 
 /* Every policy type; a module that adds one adds a line here. */
 static const struct gw_policy_type *const types[] = {
 	&gw_policy_headers,
+	&gw_policy_mediate,
 	&gw_policy_audit,
 	&gw_policy_audit_response,
 	&gw_policy_api_key,
