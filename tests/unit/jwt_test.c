@@ -169,7 +169,8 @@ test_refusals(void)
 		gw_key_free(other);
 	}
 	t = make(rsa, GW_ALG_RS256, "r1", good);
-	t[strlen(t) - 5] ^= 1;
+	/* another base64url character, so the token stays well-formed */
+	t[strlen(t) - 5] = t[strlen(t) - 5] == 'A' ? 'B' : 'A';
 	is_int(check(t, &r, keys), GW_JWT_SIGNATURE,
 	    "a changed signature: refused");
 	free(t);
