@@ -726,6 +726,7 @@ refuse(struct gw_req *req, const struct common *c, const char *scheme,
 		    scheme, c->realm);
 	h.name = GW_STR("WWW-Authenticate");
 	h.value = gw_str_cstr(ch != NULL ? ch : scheme);
+	gw_req_count(req, c->method, "refused");
 	gw_authn_problem(req, 401, "unauthorized", detail, &h, 1);
 	return GW_POLICY_DONE;
 }

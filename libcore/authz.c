@@ -328,6 +328,7 @@ forbid(struct gw_req *req, const char *policy, const char *detail)
 {
 	gw_log_info("%s: request %s forbidden: %s", policy, gw_req_id(req),
 	    detail);
+	gw_req_count(req, policy, "refused");
 	gw_authn_problem(req, 403, "forbidden", detail, NULL, 0);
 	return GW_POLICY_DONE;
 }

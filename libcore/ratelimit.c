@@ -988,6 +988,7 @@ decide(struct gw_req *req, const struct rl_state *st,
 		return GW_POLICY_NEXT;
 	gw_log_debug("rate_limit: request %s limited by %s",
 	    gw_req_id(req), st->zone_name);
+	gw_req_count(req, "rate_limit", "rate_limited");
 	if ((ra = gw_arena_printf(gw_req_arena(req), "%llu",
 	    (unsigned long long)GW_MAX(ceil_s(r->retry_us), 1))) != NULL) {
 		h[nh].name = GW_STR("Retry-After");

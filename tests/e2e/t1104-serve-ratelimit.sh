@@ -131,6 +131,22 @@ test_expect_success 'a reload keeps the counters of the zones it keeps' '
 	test "$(grep -c "^429$" codes)" = 10
 '
 
+test_expect_success 'refusals are counted in the metrics' '
+	cat >m.json <<-\EOF &&
+	{ "workers": 2, "admin": { "listen": "127.0.0.1:0" },
+	  "routes": [ { "match": { "prefix": "/" }, "static": {},
+	      "policies": [ { "rate_limit": { "rate": "1/h" } } ] } ] }
+	EOF
+	gw_start_serve m -c m.json &&
+	for i in 1 2 3 4
+	do
+		http_get_status "http://127.0.0.1:$(cat m.port)/" >/dev/null
+	done &&
+	admin=$(sed -n "s/.*, admin \(127.0.0.1:[0-9]*\)$/\1/p" m.log) &&
+	curl -sS "http://$admin/metrics" >metrics &&
+	grep -q "^gw_policy_outcomes_total{route=\"routes\[0\]\",policy=\"rate_limit\",outcome=\"rate_limited\"} 3$" metrics
+'
+
 test_expect_success 'bad limits are refused with their place' '
 	cat >bad.json <<-\EOF &&
 	{ "routes": [ { "static": {}, "policies": [
