@@ -1823,8 +1823,17 @@ jwt_check(struct gw_req *req, struct jwt_state *st, struct gw_str tok,
 		gw_jwt_free(t);
 		return jwt_fetch_for(req, st, tok);
 	}
+	if (why == GW_JWT_OK) {
+		if (!st->c.forward)
+			gw_req_header_del(req, st->header);
+		rc = set_identity(req, &st->c, GW_STR_NULL, GW_STR_NULL,
+		    gw_jwt_claims(t), gw_jwt_payload(t)) == -1 ?
+		    internal_error(req) : GW_POLICY_NEXT;
+		gw_jwt_free(t);
+		return rc;
+	}
 	gw_jwt_free(t);
-	if (why != GW_JWT_OK && st->has_url && st->url_keys == NULL &&
+	if (st->has_url && st->url_keys == NULL &&
 	    gw_keyset_len(st->keys) == 0) {
 		log_refusal(req, &st->c, "keys-unavailable", "the JWKS could "
 		    "not be fetched");
@@ -1832,21 +1841,9 @@ jwt_check(struct gw_req *req, struct jwt_state *st, struct gw_str tok,
 		    "keys cannot be fetched now", NULL, 0);
 		return GW_POLICY_DONE;
 	}
-	if (why != GW_JWT_OK) {
-		log_refusal(req, &st->c, gw_jwt_why_name(why), err.msg);
-		return refuse(req, &st->c, "Bearer", "invalid_token",
-		    jwt_detail(why));
-	}
-	/* parse again: the identity comes from the token that passed */
-	if (gw_jwt_parse(tok.p, tok.len, &t, &err) == -1)
-		return internal_error(req);
-	if (!st->c.forward)
-		gw_req_header_del(req, st->header);
-	rc = set_identity(req, &st->c, GW_STR_NULL, GW_STR_NULL,
-	    gw_jwt_claims(t), gw_jwt_payload(t)) == -1 ? internal_error(req) :
-	    GW_POLICY_NEXT;
-	gw_jwt_free(t);
-	return rc;
+	log_refusal(req, &st->c, gw_jwt_why_name(why), err.msg);
+	return refuse(req, &st->c, "Bearer", "invalid_token",
+	    jwt_detail(why));
 }
 
 static void jwt_fetch_done(struct fetch *f, int status, struct gw_str body,
