@@ -177,6 +177,9 @@ install: all
 	install -d $(DESTDIR)$(DATADIR)/gw/xslt $(DESTDIR)$(DATADIR)/gw/examples
 	for f in $(wildcard xslt/*.xsl); do install -m 644 $$f \
 	    $(DESTDIR)$(DATADIR)/gw/xslt/; done
+	install -d $(DESTDIR)$(DATADIR)/gw/audit
+	for f in $(wildcard audit/*.rules); do install -m 644 $$f \
+	    $(DESTDIR)$(DATADIR)/gw/audit/; done
 	cp -R examples/. $(DESTDIR)$(DATADIR)/gw/examples/
 	install -m 644 gw.schema.json $(DESTDIR)$(DATADIR)/gw/gw.schema.json
 

@@ -1125,9 +1125,11 @@ static void
 emit_captured(struct gw_req *req)
 {
 	const struct gw_http_head	*h = req->head;
-	int64_t				 len = (int64_t)req->cap_body.len;
+	int64_t				 len;
 
 	run_response_steps(req);
+	/* after the steps: one of them may have replaced the body */
+	len = (int64_t)req->cap_body.len;
 	/* HEAD, 204 and 304 announce what they do not send */
 	if ((h != NULL && h->method_id == HTTP_HEAD) ||
 	    req->cap_status == 204 || req->cap_status == 304)
@@ -1380,7 +1382,8 @@ gw_req_set_body(struct gw_req *req, const char *p, size_t len)
 {
 	if (!req->read_all)
 		GW_BUG("gw_req_set_body on a body that was not read whole");
-	req->body.max = 0;
+	/* no limit for the step's own body (0 in max would be a real 0) */
+	req->body.max = SIZE_MAX - 1;
 	gw_buf_reset(&req->body);
 	req->body_off = 0;
 	if (gw_buf_append(&req->body, p, len, NULL) == -1)
@@ -1493,7 +1496,8 @@ gw_resp_replace_body(struct gw_req *req, const char *p, size_t len)
 {
 	if (!req->cap)
 		GW_BUG("gw_resp_replace_body without a captured body");
-	req->cap_body.max = 0;
+	/* no limit for the step's own body (0 in max would be a real 0) */
+	req->cap_body.max = SIZE_MAX - 1;
 	gw_buf_reset(&req->cap_body);
 	return gw_buf_append(&req->cap_body, p, len, NULL);
 }
