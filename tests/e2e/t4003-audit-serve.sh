@@ -143,8 +143,8 @@ for line in open(sys.argv[1]):
     json.loads(line)" audit.log
 '
 
-# Needs the server.c fix of /work/notes/4-core.patch: a response step
-# that replaces the captured body gets it sent with its own length.
+# A response step that replaces the captured body gets it sent with its
+# own length.
 test_expect_success 'audit_response: a bad upstream answer becomes a 502' '
 	curl -sS -D head -o body "$(url /evil/x)" &&
 	problem 502 audit-response &&
