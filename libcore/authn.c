@@ -1503,6 +1503,22 @@ struct jwt_state {
 	int			 fetching;
 	struct gw_timer		 refresh;
 	struct jwt_waiter	*waiters;
+	/* tokens verified lately, per worker */
+	uint32_t		 cache_max;
+	uint32_t		 cache_s;
+	struct jwt_cached	*cache;
+	pid_t			 cache_pid;
+};
+
+/*
+ * A token that passed: its hash, until when it may be taken without
+ * checking it again (never past its exp), and its claims.
+ */
+struct jwt_cached {
+	unsigned char	 h[GW_SHA256_LEN];
+	uint64_t	 until;		/* loop time */
+	char		*payload;
+	size_t		 len;
 };
 
 struct jwt_waiter {
@@ -1528,6 +1544,11 @@ jwt_free(void *arg)
 	gw_keyset_free(st->keys);
 	gw_keyset_free(st->url_keys);
 	free(st->header);
+	if (st->cache != NULL && st->cache_pid == getpid()) {
+		for (size_t i = 0; i < st->cache_max; i++)
+			free(st->cache[i].payload);
+		free(st->cache);
+	}
 	if (st->has_url) {
 		if (st->remote.pid == getpid())
 			gw_buf_release(&st->fetch.body);
@@ -1654,7 +1675,7 @@ jwt_parse(struct gw_jcheck *ck, const struct json_object *parent,
 	    "algorithms", "issuer", "audience", "leeway_s", "require_exp",
 	    "required_claims", "claims", "consumer_claim", "groups_claim",
 	    "claim_headers", "header", "forward", "consumer_header", "realm",
-	    NULL };
+	    "cache_max", "cache_s", NULL };
 	struct jwt_state	*st;
 	struct gw_err		 err;
 	char			*url = NULL;
@@ -1691,6 +1712,12 @@ jwt_parse(struct gw_jcheck *ck, const struct json_object *parent,
 	st->refresh_s = 300;
 	st->min_refresh_s = 10;
 	st->rules.require_exp = 1;
+	st->cache_max = 10000;
+	st->cache_s = 60;
+	if (gw_jcheck_u32(ck, v, "cache_max", 0, 10000000,
+	    &st->cache_max) == -1 ||
+	    gw_jcheck_u32(ck, v, "cache_s", 0, 86400, &st->cache_s) == -1)
+		rc = -1;
 	if (gw_jcheck_u32(ck, v, "timeout_ms", 1, 600000,
 	    &st->timeout_ms) == -1 ||
 	    gw_jcheck_u32(ck, v, "jwks_refresh_s", 1, 86400 * 7,
@@ -1789,6 +1816,74 @@ why_rank(enum gw_jwt_why w)
 	}
 }
 
+/* The cache slot of a token's hash (per worker); NULL without a cache. */
+static struct jwt_cached *
+jwt_slot(struct jwt_state *st, const unsigned char *h)
+{
+	uint64_t v;
+
+	if (st->cache_max == 0 || st->cache_s == 0)
+		return NULL;
+	if (st->cache_pid != getpid()) {
+		st->cache = calloc(st->cache_max, sizeof(*st->cache));
+		st->cache_pid = getpid();
+	}
+	if (st->cache == NULL)
+		return NULL;
+	memcpy(&v, h, sizeof(v));
+	return &st->cache[v % st->cache_max];
+}
+
+/* Take the identity of a token that passed. */
+static enum gw_policy_rc
+jwt_accept(struct gw_req *req, struct jwt_state *st,
+    const struct json_object *claims, struct gw_str payload)
+{
+	if (!st->c.forward)
+		gw_req_header_del(req, st->header);
+	if (set_identity(req, &st->c, GW_STR_NULL, GW_STR_NULL, claims,
+	    payload) == -1)
+		return internal_error(req);
+	return GW_POLICY_NEXT;
+}
+
+/*
+ * Remember a token that passed, for cache_s at most and never past its
+ * exp (with the leeway), so that its signature is not checked again on
+ * every request.
+ */
+static void
+jwt_remember(struct gw_req *req, struct jwt_state *st,
+    const unsigned char *h, const struct gw_jwt *t)
+{
+	struct jwt_cached	*e = jwt_slot(st, h);
+	struct json_object	*exp;
+	struct gw_str		 p = gw_jwt_payload(t);
+	uint64_t		 ttl = (uint64_t)st->cache_s * 1000000;
+	double			 left;
+
+	if (e == NULL)
+		return;
+	if (gw_jv_get(gw_jwt_claims(t), "exp", &exp) &&
+	    (gw_jv_type(exp) == GW_JT_INT || gw_jv_type(exp) == GW_JT_DOUBLE)) {
+		left = gw_jv_double(exp) + (double)st->rules.leeway_s -
+		    (double)time(NULL);
+		if (left <= 0)
+			return;
+		if (left * 1e6 < (double)ttl)
+			ttl = (uint64_t)(left * 1e6);
+	}
+	free(e->payload);
+	e->until = 0;
+	if ((e->payload = malloc(p.len + 1)) == NULL)
+		return;
+	memcpy(e->payload, p.p, p.len);
+	e->payload[p.len] = '\0';
+	e->len = p.len;
+	memcpy(e->h, h, sizeof(e->h));
+	e->until = gw_loop_now(gw_req_loop(req)) + ttl;
+}
+
 /*
  * Check a token against the keys we have.  Returns NEXT (identity set),
  * DONE (answered), or WAIT when the kid is unknown and a fetch of the JWKS
@@ -1803,7 +1898,23 @@ jwt_check(struct gw_req *req, struct jwt_state *st, struct gw_str tok,
 	enum gw_jwt_why		 why, why2;
 	enum gw_policy_rc	 rc;
 	int64_t			 now = (int64_t)time(NULL);
+	unsigned char		 h[GW_SHA256_LEN];
+	struct jwt_cached	*e;
 
+	gw_sha256(tok.p, tok.len, h);
+	if ((e = jwt_slot(st, h)) != NULL &&
+	    e->until > gw_loop_now(gw_req_loop(req)) &&
+	    gw_ct_eq(e->h, h, sizeof(h))) {
+		struct gw_jdoc *doc;
+
+		if (gw_jdoc_parse(e->payload, e->len, "claims", 0, &doc,
+		    &err) == -1)
+			return internal_error(req);
+		rc = jwt_accept(req, st, gw_jdoc_root(doc),
+		    gw_str_make(e->payload, e->len));
+		gw_jdoc_free(doc);
+		return rc;
+	}
 	if (gw_jwt_parse(tok.p, tok.len, &t, &err) == -1) {
 		log_refusal(req, &st->c, gw_jwt_why_name(GW_JWT_MALFORMED),
 		    err.msg);
@@ -1824,11 +1935,8 @@ jwt_check(struct gw_req *req, struct jwt_state *st, struct gw_str tok,
 		return jwt_fetch_for(req, st, tok);
 	}
 	if (why == GW_JWT_OK) {
-		if (!st->c.forward)
-			gw_req_header_del(req, st->header);
-		rc = set_identity(req, &st->c, GW_STR_NULL, GW_STR_NULL,
-		    gw_jwt_claims(t), gw_jwt_payload(t)) == -1 ?
-		    internal_error(req) : GW_POLICY_NEXT;
+		jwt_remember(req, st, h, t);
+		rc = jwt_accept(req, st, gw_jwt_claims(t), gw_jwt_payload(t));
 		gw_jwt_free(t);
 		return rc;
 	}

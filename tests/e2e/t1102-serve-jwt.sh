@@ -191,6 +191,16 @@ test_expect_success 'leeway takes a token that expired a moment ago' '
 	test "$(get /all "$t")" = 200
 '
 
+test_expect_success 'a token that passed is not taken past its exp' '
+	now=$(date +%s) &&
+	t=$(token RS256 rsa.key "{\"alg\":\"RS256\"}" \
+	    "{\"sub\":\"a\",\"iss\":\"https://idp.test\",\"aud\":\"shop\",\"exp\":$((now + 2))}") &&
+	test "$(get /rsa/x "$t")" = 200 &&
+	test "$(get /rsa/x "$t")" = 200 &&
+	sleep 3 &&
+	refused x expired "$t"
+'
+
 test_expect_success 'a token not valid yet is refused' '
 	now=$(date +%s) &&
 	t=$(token RS256 rsa.key "{\"alg\":\"RS256\"}" \
