@@ -132,6 +132,8 @@ form_field(struct gw_audit_scan *s, int query)
 	gw_buf_reset(&s->fvalue.buf);
 	s->fname.active = 0;
 	s->fvalue.active = 0;
+	s->fname.over = 0;
+	s->fvalue.over = 0;
 	s->in_value = 0;
 	return rc;
 }
@@ -145,9 +147,11 @@ field_put(struct gw_audit_scan *s, struct audit_acc *a, const char *p,
 	a->active = 1;
 	if (a->buf.len + n > cap_of(lim) - 1) {
 		n = cap_of(lim) - 1 - a->buf.len;
-		if (lim > 0 && audit_limit(s, id, "", 0, 0, "%s longer than "
-		    "%llu bytes", what, (unsigned long long)lim) == -1)
+		if (lim > 0 && !a->over && audit_limit(s, id, "", 0, 0,
+		    "%s longer than %llu bytes", what,
+		    (unsigned long long)lim) == -1)
 			return -1;
+		a->over = 1;
 	}
 	if (n > 0 && gw_buf_append(&a->buf, p, n, &err) == -1)
 		return audit_fail(s, &err);
@@ -430,11 +434,12 @@ int
 audit_mp_end(struct gw_audit_scan *s)
 {
 	struct audit_mp	*mp = s->mp;
-	const char	*p = mp->body.p, *end = p + mp->body.len;
+	const char	*p = mp->body.p, *end;
 	size_t		 bl = strlen(mp->boundary);
 
 	if (p == NULL)
 		return 0;
+	end = p + mp->body.len;
 	p = find_mem(p, (size_t)(end - p), mp->boundary, bl);
 	while (p != NULL && !s->stopped) {
 		const char	*hs, *he, *body, *next;

@@ -123,6 +123,7 @@ struct audit_acc {
 	struct gw_buf	 buf;
 	uint64_t	 total;		/* bytes of the value so far */
 	int		 active;
+	int		 over;		/* its limit was reported */
 };
 
 /* Windows of long values: what is matched at once, and the overlap. */

@@ -31,6 +31,7 @@
 #include "buf.h"
 #include "err.h"
 #include "gw.h"
+#include "xml-int.h"
 
 #define XINCLUDE_NS	"http://www.w3.org/2001/XInclude"
 #define XINCLUDE_NS_OLD	"http://www.w3.org/2003/XInclude"
@@ -38,6 +39,12 @@
 #define NAME_KEEP	128
 /* Elements deeper than this are counted, not tracked. */
 #define TRACK_MAX	256
+/*
+ * Bytes given to libxml2 in its first chunk: it guesses the encoding from
+ * the first four and reads the XML declaration from what it has, so a
+ * document cut after 1 byte would be read otherwise than whole.
+ */
+#define HEAD_BYTES	128
 /* What an expansion size saturates at. */
 #define SIZE_CAP	(UINT64_MAX / 4)
 
@@ -82,6 +89,10 @@ struct audit_xml {
 	int			 in_body;	/* the DTD is behind */
 	int			 stopped;	/* by us: errors after it are ours */
 	int			 reported_bad;
+	/* the first bytes, kept until libxml2 can tell the encoding */
+	char			 head[HEAD_BYTES];
+	size_t			 nhead;
+	int			 started;
 	/* the first parser error */
 	char			 errmsg[200];
 	unsigned		 errline, errcol;
@@ -796,6 +807,8 @@ audit_xml_new(struct gw_audit_scan *s, struct gw_err *err)
 
 	if ((x = calloc(1, sizeof(*x))) == NULL)
 		return gw_err_set(err, GW_E_NOMEM, "out of memory");
+	/* libxml2's own messages go to xml.c's sink, never to stderr */
+	gw_xmli_init();
 	x->s = s;
 	audit_acc_init(&x->text, 0);
 	xmlSAXVersion(&x->sax, 2);
@@ -836,10 +849,10 @@ audit_xml_new(struct gw_audit_scan *s, struct gw_err *err)
 	return 0;
 }
 
-int
-audit_xml_feed(struct gw_audit_scan *s, const char *p, size_t len)
+static void
+parse(struct audit_xml *x, const char *p, size_t len)
 {
-	struct audit_xml *x = s->xml;
+	struct gw_audit_scan *s = x->s;
 
 	while (len > 0 && !x->stopped && !s->stopped) {
 		int n = len > INT_MAX / 2 ? INT_MAX / 2 : (int)len;
@@ -849,6 +862,26 @@ audit_xml_feed(struct gw_audit_scan *s, const char *p, size_t len)
 		len -= (size_t)n;
 		check_wf(x, 0);
 	}
+}
+
+int
+audit_xml_feed(struct gw_audit_scan *s, const char *p, size_t len)
+{
+	struct audit_xml *x = s->xml;
+
+	if (!x->started) {
+		size_t n = GW_MIN(len, sizeof(x->head) - x->nhead);
+
+		memcpy(x->head + x->nhead, p, n);
+		x->nhead += n;
+		p += n;
+		len -= n;
+		if (x->nhead < sizeof(x->head))
+			return 0;
+		x->started = 1;
+		parse(x, x->head, x->nhead);
+	}
+	parse(x, p, len);
 	return s->failed ? -1 : 0;
 }
 
@@ -857,6 +890,10 @@ audit_xml_end(struct gw_audit_scan *s)
 {
 	struct audit_xml *x = s->xml;
 
+	if (!x->started) {
+		x->started = 1;
+		parse(x, x->head, x->nhead);
+	}
 	if (x->stopped || s->stopped)
 		return s->failed ? -1 : 0;
 	(void)xmlParseChunk(x->ctxt, NULL, 0, 1);

@@ -744,7 +744,11 @@ guess(const char *p, size_t len, int http_ok)
 	if (p[i] == '<')
 		return GW_AUDIT_XML;
 	if (http_ok && i == 0) {
-		/* "METHOD SP target SP HTTP/" */
+		/* "METHOD SP target SP HTTP/", on the first line */
+		const char *nl = memchr(p, '\n', len);
+
+		if (nl != NULL)
+			len = (size_t)(nl - p);
 		for (j = 0; j < len && p[j] >= 'A' && p[j] <= 'Z'; j++)
 			;
 		if (j > 0 && j < len && p[j] == ' ') {
@@ -851,14 +855,21 @@ audit_body_feed(struct gw_audit_scan *s, const char *p, size_t len)
 
 	if (s->stopped || len == 0)
 		return 0;
-	s->body_bytes += len;
-	if (s->lim.max_bytes > 0 && s->body_bytes > s->lim.max_bytes) {
-		(void)audit_limit(s, "size", "", 0, 0, "input longer than "
-		    "%llu bytes", (unsigned long long)s->lim.max_bytes);
+	if (s->lim.max_bytes > 0 && len > s->lim.max_bytes - s->body_bytes) {
+		/* scan up to the limit, so that any cut finds the same */
+		size_t room = (size_t)(s->lim.max_bytes - s->body_bytes);
+
+		if (room > 0 && audit_body_feed(s, p, room) == -1)
+			return -1;
+		if (!s->stopped)
+			(void)audit_limit(s, "size", "", 0, 0, "input longer "
+			    "than %llu bytes",
+			    (unsigned long long)s->lim.max_bytes);
 		s->stopped = 1;
 		s->res.stopped = 1;
 		return 0;
 	}
+	s->body_bytes += len;
 	if (s->body_fmt == GW_AUDIT_AUTO) {
 		if ((rc = sniff_add(s, p, len, 0, 0, &f)) <= 0)
 			return rc;
