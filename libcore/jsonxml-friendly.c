@@ -15,6 +15,7 @@
  * appearance, and a group is an array when it has more than one member,
  * when its path is listed, or when the schema lets it repeat.
  */
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,6 +94,28 @@ gw_jx_friendly_release(struct gw_jx_friendly *f)
 	memset(f, 0, sizeof(*f));
 }
 
+/* An error about member key of obj: the key joins the path. */
+static void
+key_error(struct gw_jcheck *ck, const struct json_object *obj,
+    const char *key, const struct json_object *v, const char *fmt, ...)
+    __attribute__((__format__(printf, 5, 6)));
+
+static void
+key_error(struct gw_jcheck *ck, const struct json_object *obj,
+    const char *key, const struct json_object *v, const char *fmt, ...)
+{
+	char	msg[768];
+	va_list	ap;
+	size_t	old;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	old = gw_jcheck_push_key(ck, key);
+	gw_jcheck_error(ck, obj, key, v, "%s", msg);
+	gw_jcheck_pop(ck, old);
+}
+
 /* A string option: "" turns it off (NULL). */
 static int
 opt_str(struct gw_jcheck *ck, const struct json_object *v, const char *key,
@@ -124,7 +147,7 @@ opt_name(struct gw_jcheck *ck, const struct json_object *v, const char *key,
 		return rc;
 	if (*dst != NULL && !gw_xml_valid_name(*dst, strlen(*dst), 1)) {
 		(void)gw_jv_get(v, key, &o);
-		gw_jcheck_error(ck, v, key, o, "'%s' is not an XML name", *dst);
+		key_error(ck, v, key, o, "'%s' is not an XML name", *dst);
 		return -1;
 	}
 	return 1;
@@ -179,13 +202,13 @@ gw_jx_friendly_parse(struct gw_jcheck *ck, const struct json_object *parent,
 	if (f->invalid_char != NULL &&
 	    !gw_xml_valid_name(f->invalid_char, strlen(f->invalid_char), 0)) {
 		(void)gw_jv_get(v, "invalid_char_replacement", &o);
-		gw_jcheck_error(ck, v, "invalid_char_replacement", o, "'%s' "
-		    "cannot start an XML name", f->invalid_char);
+		key_error(ck, v, "invalid_char_replacement", o, "'%s' cannot "
+		    "start an XML name", f->invalid_char);
 		rc = -1;
 	}
 	if (f->text_name == NULL && (gw_jv_get(v, "text_node_name", NULL))) {
 		(void)gw_jv_get(v, "text_node_name", &o);
-		gw_jcheck_error(ck, v, "text_node_name", o, "text needs a name");
+		key_error(ck, v, "text_node_name", o, "text needs a name");
 		rc = -1;
 	}
 	if (gw_jcheck_bool(ck, v, "text_always", &f->text_always) == -1 ||
@@ -213,10 +236,10 @@ gw_jx_friendly_parse(struct gw_jcheck *ck, const struct json_object *parent,
 
 		(void)gw_jv_get(v, "schema", &o);
 		if (path == NULL) {
-			gw_jcheck_error(ck, v, "schema", o, "out of memory");
+			key_error(ck, v, "schema", o, "out of memory");
 			rc = -1;
 		} else if (gw_jx_schema_load(path, &f->schema, &err) == -1) {
-			gw_jcheck_error(ck, v, "schema", o, "%s", err.msg);
+			key_error(ck, v, "schema", o, "%s", err.msg);
 			rc = -1;
 		}
 		free(path);

@@ -841,8 +841,10 @@ collect(const char *dir, char ***list, size_t *n, struct gw_err *err)
 
 		if (de->d_name[0] == '.')
 			continue;
-		if (snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >=
-		    (int)sizeof(path) || stat(path, &st) == -1)
+		if (snprintf(path, sizeof(path), "%.*s/%s", (int)(strlen(dir) >
+		    1 && dir[strlen(dir) - 1] == '/' ? strlen(dir) - 1 :
+		    strlen(dir)), dir, de->d_name) >= (int)sizeof(path) ||
+		    stat(path, &st) == -1)
 			continue;
 		if (S_ISDIR(st.st_mode)) {
 			if (collect(path, list, n, err) == -1) {

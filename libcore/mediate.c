@@ -1012,6 +1012,14 @@ load_side(struct gw_jcheck *ck, const struct json_object *v, const char *key,
 	return rc;
 }
 
+/* xsl:message text of a stylesheet on a route: to the log. */
+static void
+log_message(void *arg, const char *text)
+{
+	(void)arg;
+	gw_log_info("xsl:message: %s", text);
+}
+
 static int
 mediate_parse(struct gw_jcheck *ck, const struct json_object *parent,
     const char *key, const struct json_object *v, void **state)
@@ -1026,6 +1034,7 @@ mediate_parse(struct gw_jcheck *ck, const struct json_object *parent,
 		gw_jcheck_error(ck, parent, key, v, "out of memory");
 		return -1;
 	}
+	gw_xslt_set_message_fn(log_message, NULL);
 	if ((a = load_side(ck, v, "request", &st->req)) == -1)
 		rc = -1;
 	if ((b = load_side(ck, v, "response", &st->resp)) == -1)

@@ -241,21 +241,34 @@ gw_soap_fault_free(struct gw_soap_fault *f)
 	free(f);
 }
 
-/* The text of n, trimmed, malloc'd. */
+/* The text of n, its white space normalized (as XPath's
+   normalize-space() does, so that soap-fault-to-problem.xsl agrees). */
 static char *
 text_of(const struct gw_xml_node *n, struct gw_err *err)
 {
-	struct gw_buf	b;
-	struct gw_str	s;
+	struct gw_buf	 b;
 	char		*r;
+	size_t		 o = 0;
+	int		 space = 0;
 
 	gw_buf_init(&b, 0);
 	if (gw_xml_content(n, &b, err) == -1) {
 		gw_buf_release(&b);
 		return NULL;
 	}
-	s = gw_str_trim(gw_buf_str(&b));
-	r = s.len > 0 ? strndup(s.p, s.len) : strdup("");
+	for (size_t i = 0; i < b.len; i++) {
+		char c = b.p[i];
+
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+			space = o > 0;
+			continue;
+		}
+		if (space)
+			b.p[o++] = ' ';
+		space = 0;
+		b.p[o++] = c;
+	}
+	r = o > 0 ? strndup(b.p, o) : strdup("");
 	gw_buf_release(&b);
 	if (r == NULL)
 		gw_err_set(err, GW_E_NOMEM, "out of memory");

@@ -513,11 +513,11 @@ compile(struct gw_xslt *x, const char *buf, size_t len, struct gw_err *err)
 		goto out;
 	}
 	x->style = xsltParseStylesheetDoc(doc);
-	if (x->style == NULL || x->style->errors > 0) {
+	read_messages(&s.xslt, 1, first, sizeof(first), last, sizeof(last));
+	/* libxslt lets some errors pass (an unknown xsl: element): not us */
+	if (x->style == NULL || x->style->errors > 0 || first[0] != '\0') {
 		if (x->style == NULL)
 			xmlFreeDoc(doc);
-		read_messages(&s.xslt, 1, first, sizeof(first), last,
-		    sizeof(last));
 		if (first[0] != '\0' && s.nerr > 0 &&
 		    strstr(s.msg, "XPath") == NULL)
 			gw_err_set(err, GW_E_CONFIG, "%s (%s)", first, s.msg);

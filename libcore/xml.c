@@ -1032,7 +1032,7 @@ gw_xml_serialize(const struct gw_xml_doc *d, unsigned flags,
 	gw_xmli_init();
 	memset(&sc, 0, sizeof(sc));
 	sc.out = out;
-	if (flags & GW_XML_NO_DECL)
+	if (flags & (GW_XML_NO_DECL | GW_XML_ROOT))
 		opts |= XML_SAVE_NO_DECL;
 	if (flags & GW_XML_INDENT)
 		opts |= XML_SAVE_FORMAT;
@@ -1042,7 +1042,13 @@ gw_xml_serialize(const struct gw_xml_doc *d, unsigned flags,
 		gw_err_set(err, GW_E_NOMEM, "out of memory");
 		goto out;
 	}
-	(void)xmlSaveDoc(save, XDOC(d));
+	if (flags & GW_XML_ROOT) {
+		xmlNodePtr root = xmlDocGetRootElement(XDOC(d));
+
+		if (root != NULL)
+			(void)xmlSaveTree(save, root);
+	} else
+		(void)xmlSaveDoc(save, XDOC(d));
 	if (xmlSaveClose(save) < 0 || sc.failed || s.nerr > 0) {
 		if (sc.failed)
 			*err = sc.err;
@@ -1053,7 +1059,7 @@ gw_xml_serialize(const struct gw_xml_doc *d, unsigned flags,
 		out->len = old;
 		goto out;
 	}
-	if (flags & GW_XML_NO_DECL) {
+	if (flags & (GW_XML_NO_DECL | GW_XML_ROOT)) {
 		/* libxml2 ends the document with a newline: drop it */
 		while (out->len > old && out->p[out->len - 1] == '\n')
 			out->len--;

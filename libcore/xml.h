@@ -153,7 +153,10 @@ int	gw_xml_qname(const struct gw_xml_node *n, const char *qname,
 
 enum gw_xml_save_flags {
 	GW_XML_NO_DECL = 1 << 0,	/* no <?xml ...?> declaration */
-	GW_XML_INDENT = 1 << 1		/* indent (whitespace is added) */
+	GW_XML_INDENT = 1 << 1,		/* indent (whitespace is added) */
+	GW_XML_ROOT = 1 << 2		/* the root element alone (no
+					   comments or PIs around it, and no
+					   declaration) */
 };
 
 /*
