@@ -26,8 +26,11 @@
 #include "gw.h"
 #include "http.h"
 #include "json.h"
+#include "jsonxml.h"
 #include "loop.h"
+#include "mediate.h"
 #include "orch.h"
+#include "xml.h"
 
 /* Defaults and limits of scripts (gw-orchestrate(5) documents them). */
 #define ORCH_DEADLINE_MS	10000	/* whole composition */
@@ -61,7 +64,8 @@ enum orch_src {
 	SRC_STEP_OK,
 	SRC_STEP_ERROR,
 	SRC_STEP_HEADER,	/* name: a field, without case */
-	SRC_STEP_BODY		/* JSON Pointer into it */
+	SRC_STEP_BODY,		/* JSON Pointer into it */
+	SRC_STEP_XPATH		/* name: an XPath expression */
 };
 
 struct orch_ref {
@@ -72,6 +76,8 @@ struct orch_ref {
 	const char		**ptr;		/* JSON Pointer tokens, decoded */
 	size_t			 nptr;
 	int			 raw;		/* "| raw": never URL-encoded */
+	int			 number;	/* "| number": text to a number */
+	int			 xml;		/* "| xml": escaped for XML */
 	int			 has_default;
 	struct json_object	*deflt;		/* "?? value" (NULL: null) */
 	char			*text;		/* the reference as written */
@@ -159,9 +165,10 @@ enum orch_body_kind {
 };
 
 enum orch_parse {
-	PARSE_AUTO,	/* JSON if the answer says it is (Content-Type) */
+	PARSE_AUTO,	/* JSON or XML if the answer says so (Content-Type) */
 	PARSE_JSON,
-	PARSE_TEXT
+	PARSE_TEXT,
+	PARSE_XML
 };
 
 struct orch_step {
@@ -193,6 +200,10 @@ struct orch_step {
 	struct orch_status_range *expect;	/* nexpect 0: 200-299 */
 	size_t			 nexpect;
 	enum orch_parse		 parse;
+	struct gw_jx_friendly	*to_json;	/* "xml_to_json": XML answers
+						   become JSON this way */
+	struct gw_mediation	*med_req;	/* "mediate": the body sent */
+	struct gw_mediation	*med_resp;	/* ... the answer read */
 	size_t			*deps;		/* steps it refers to */
 	size_t			 ndeps;
 	size_t			*users;		/* steps that refer to it */
@@ -209,6 +220,7 @@ struct orch_response {
 	enum orch_body_kind	 body_kind;	/* BODY_NONE: the default */
 	struct orch_jt		 json;
 	struct orch_tmpl	 text;
+	struct gw_xslt		*xslt;		/* compose with a stylesheet */
 	size_t			*deps;
 	size_t			 ndeps;
 };
@@ -224,6 +236,9 @@ struct gw_orch {
 	struct orch_step	*steps;
 	size_t			 nsteps;
 	struct orch_response	 resp;
+	const char		**ns;		/* XPath prefixes and URIs, in
+						   pairs, NULL-terminated */
+	struct gw_jx_friendly	*to_xml;	/* JSON bodies for "xslt" */
 	int			 uses_body;	/* refers to request.body */
 	int			 body_pointer;	/* ... with a JSON Pointer */
 	struct gw_orch_tape	*replay;	/* a gw-serve route's own */
@@ -243,6 +258,7 @@ struct orch_val {
 	const struct json_object *j;
 	struct gw_str		 s;
 	int64_t			 i;
+	int			 from_default;	/* the reference's default */
 };
 
 /* What a step gave, as references see it. */
@@ -262,6 +278,7 @@ struct orch_result {
 	int			 has_body;
 	int			 is_json;
 	const struct json_object *json;		/* is_json (NULL: null) */
+	struct gw_xml_doc	*xml;		/* an XML answer, or NULL */
 	struct gw_str		 text;		/* the raw body */
 	const char		*error;		/* RES_FAILED */
 	int			 foreach;

@@ -30,10 +30,14 @@
 #include "gw.h"
 #include "http.h"
 #include "json.h"
+#include "jsonxml.h"
 #include "loop.h"
+#include "mediate.h"
 #include "orch-int.h"
 #include "orch.h"
+#include "soap.h"
 #include "str.h"
+#include "xml.h"
 
 #define MAX_SNIPPET	120	/* bytes of an unexpected answer quoted */
 
@@ -69,6 +73,8 @@ struct call {
 	struct gw_http_header		*rh;
 	size_t				 nrh;
 	struct gw_buf			 rbody;
+	struct gw_str			 eff;		/* the body as read:
+							   rbody, or mediated */
 	int				 over_limit;
 	int				 answered;	/* a whole answer came */
 	/* the outcome */
@@ -76,6 +82,7 @@ struct call {
 	const char			*error;
 	int				 is_json;
 	const struct json_object	*json;
+	struct gw_xml_doc		*xml;
 	uint64_t			 t0, t1;
 };
 
@@ -438,6 +445,140 @@ default_body(struct gw_orch_run *run, struct gw_buf *b)
 	return gw_buf_puts(b, "}\n", NULL);
 }
 
+/* A body inside <body>: XML as it is, JSON as friendly XML, text escaped. */
+static int
+xml_body(struct gw_orch_run *run, struct gw_buf *b, int is_json,
+    const struct json_object *json, const struct gw_xml_doc *xml,
+    struct gw_str text, struct gw_err *err)
+{
+	struct gw_buf	js;
+	int		rc;
+
+	if (xml != NULL) {
+		if (gw_buf_puts(b, "<body>", err) == -1 ||
+		    gw_xml_serialize(xml, GW_XML_NO_DECL, b, err) == -1)
+			return -1;
+		return gw_buf_puts(b, "</body>", err);
+	}
+	if (is_json) {
+		gw_buf_init(&js, ORCH_MAX_RENDER);
+		rc = gw_jv_serialize(json, &js, err) == -1 ||
+		    gw_jx_friendly_json_to_xml(js.p, js.len, run->o->to_xml, b,
+		    err) == -1 ? -1 : 0;
+		gw_buf_release(&js);
+		return rc;
+	}
+	if (gw_buf_puts(b, "<body>", err) == -1)
+		return -1;
+	if (gw_xml_valid_chars(text.p == NULL ? "" : text.p, text.len) &&
+	    gw_xml_escape_append(b, text.p == NULL ? "" : text.p, text.len, 0,
+	    err) == -1)
+		return -1;
+	return gw_buf_puts(b, "</body>", err);
+}
+
+static int
+xml_attr(struct gw_buf *b, const char *name, struct gw_str v,
+    struct gw_err *err)
+{
+	if (!gw_xml_valid_chars(v.p == NULL ? "" : v.p, v.len))
+		return 0;
+	if (gw_buf_printf(b, err, " %s=\"", name) == -1 ||
+	    gw_xml_escape_append(b, v.p == NULL ? "" : v.p, v.len, 1, err) ==
+	    -1)
+		return -1;
+	return gw_buf_putc(b, '"', err);
+}
+
+/*
+ * The document a stylesheet composes from:
+ *
+ *	<orchestration>
+ *	  <request method="GET" path="/v1/x" id="...">
+ *	    <param name="id">42</param>... <body>...</body>
+ *	  </request>
+ *	  <step name="lookup" state="ok" status="200"><body>...</body></step>
+ *	  <step name="price" state="skipped"/>
+ *	  <step name="stock" state="failed" error="..."><body>...</body></step>
+ *	</orchestration>
+ */
+static int
+xslt_input(struct gw_orch_run *run, struct gw_buf *b, struct gw_err *err)
+{
+	const struct orch_input *in = &run->in;
+
+	if (gw_buf_puts(b, "<orchestration><request", err) == -1 ||
+	    xml_attr(b, "method", in->method, err) == -1 ||
+	    xml_attr(b, "path", in->path, err) == -1 ||
+	    xml_attr(b, "query", in->query, err) == -1 ||
+	    (in->id != NULL && xml_attr(b, "id", gw_str_cstr(in->id), err) ==
+	    -1) || gw_buf_putc(b, '>', err) == -1)
+		return -1;
+	for (size_t i = 0; i < in->nparams; i++)
+		if (gw_buf_puts(b, "<param", err) == -1 ||
+		    xml_attr(b, "name", in->params[i].name, err) == -1 ||
+		    xml_attr(b, "value", in->params[i].value, err) == -1 ||
+		    gw_buf_puts(b, "/>", err) == -1)
+			return -1;
+	if (in->body.len > 0 && xml_body(run, b, in->body_is_json,
+	    in->body_json, NULL, in->body, err) == -1)
+		return -1;
+	if (gw_buf_puts(b, "</request>", err) == -1)
+		return -1;
+	for (size_t i = 0; i < run->o->nsteps; i++) {
+		const struct orch_result	*r = &run->res[i];
+		static const char *const	 states[] = { "pending", "ok",
+		    "failed", "skipped" };
+
+		if (gw_buf_puts(b, "<step", err) == -1 ||
+		    xml_attr(b, "name", gw_str_cstr(run->o->steps[i].name),
+		    err) == -1 || xml_attr(b, "state",
+		    gw_str_cstr(states[r->state]), err) == -1 ||
+		    (r->has_status && gw_buf_printf(b, err, " status=\"%d\"",
+		    r->status) == -1) || (r->error != NULL && xml_attr(b,
+		    "error", gw_str_cstr(r->error), err) == -1) ||
+		    gw_buf_putc(b, '>', err) == -1)
+			return -1;
+		if (r->has_body && xml_body(run, b, r->is_json, r->json, r->xml,
+		    r->text, err) == -1)
+			return -1;
+		if (gw_buf_puts(b, "</step>", err) == -1)
+			return -1;
+	}
+	return gw_buf_puts(b, "</orchestration>", err);
+}
+
+/* Compose with the script's stylesheet. */
+static int
+xslt_body(struct gw_orch_run *run, const char **ctype)
+{
+	struct gw_xslt		*x = run->o->resp.xslt;
+	struct gw_xml_doc	*in = NULL, *res = NULL;
+	struct gw_buf		 b;
+	struct gw_err		 err;
+	int			 rc = -1;
+
+	gw_buf_init(&b, ORCH_MAX_RENDER * 4);
+	if (xslt_input(run, &b, &err) == -1 ||
+	    gw_xml_parse(b.p, b.len, "orchestration", NULL, &in, &err) == -1) {
+		problem(run, 502, NULL, "composing the response: the results "
+		    "do not make an XML document: %s", err.msg);
+		goto out;
+	}
+	if (gw_xslt_apply(x, in, NULL, 0, &res, &err) == -1 ||
+	    gw_xslt_serialize(x, res, &run->out, &err) == -1) {
+		problem(run, 502, NULL, "composing the response: %s", err.msg);
+		goto out;
+	}
+	*ctype = gw_xslt_media_type(x);
+	rc = 0;
+ out:
+	gw_xml_doc_free(res);
+	gw_xml_doc_free(in);
+	gw_buf_release(&b);
+	return rc;
+}
+
 static void
 compose(struct gw_orch_run *run)
 {
@@ -522,6 +663,11 @@ compose(struct gw_orch_run *run)
 		}
 		break;
 	case BODY_NONE:
+		if (r->xslt != NULL) {
+			if (xslt_body(run, &ctype) == -1)
+				return;
+			break;
+		}
 		if (r->present)
 			break;
 		ctype = "application/json";
@@ -651,9 +797,7 @@ append_item(struct gw_buf *b, const struct call *c, const struct orch_step *st)
 		v.j = c->json;
 	} else if (c->ok) {
 		v.kind = VAL_STR;
-		v.s = gw_buf_str(&c->rbody);
-		if (v.s.p == NULL)
-			v.s = GW_STR("");
+		v.s = c->eff;
 	} else {
 		v.kind = VAL_JSON;
 		v.j = st->has_fallback ? st->fallback : NULL;
@@ -686,9 +830,8 @@ step_complete(struct gw_orch_run *run, size_t i)
 		r->has_body = 1;
 		r->is_json = c->is_json;
 		r->json = c->json;
-		r->text = gw_buf_str(&c->rbody);
-		if (r->text.p == NULL)
-			r->text = GW_STR("");
+		r->xml = c->xml;
+		r->text = c->eff;
 		step_done(run, i);
 		return;
 	}
@@ -830,6 +973,156 @@ step_start(struct gw_orch_run *run, size_t i)
 
 /* Calls. */
 
+/* Variables of mediations ("$path.id", "$status"): the incoming request's. */
+static int
+med_var(void *arg, const char *name, struct gw_buf *out, struct gw_err *err)
+{
+	struct call			*c = arg;
+	const struct orch_input		*in = &c->run->in;
+	const struct gw_http_header	*h = NULL;
+
+	if (strcmp(name, "method") == 0)
+		return gw_buf_append_str(out, in->method, err);
+	if (strcmp(name, "request_id") == 0)
+		return in->id != NULL ? gw_buf_puts(out, in->id, err) : 1;
+	if (strcmp(name, "status") == 0)
+		return c->has_status ? gw_buf_printf(out, err, "%d",
+		    c->status) : 1;
+	if (strncmp(name, "path.", 5) == 0) {
+		for (size_t i = 0; i < in->nparams; i++)
+			if (gw_str_eq(in->params[i].name,
+			    gw_str_cstr(name + 5)))
+				return gw_buf_append_str(out,
+				    in->params[i].value, err);
+		return 1;
+	}
+	if (strncmp(name, "header.", 7) == 0) {
+		for (size_t i = 0; i < in->nheaders && h == NULL; i++)
+			if (gw_str_caseeq_cstr(in->headers[i].name, name + 7))
+				h = &in->headers[i];
+		return h != NULL ? gw_buf_append_str(out, h->value, err) : 1;
+	}
+	if (strncmp(name, "query.", 6) == 0) {
+		struct orch_ref		r;
+		struct orch_scope	sc;
+		struct orch_val		v;
+		struct orch_fail	f;
+
+		memset(&r, 0, sizeof(r));
+		r.src = SRC_REQ_QUERY;
+		r.name = (char *)(uintptr_t)(name + 6);
+		r.text = r.name;
+		scope_init(c->run, &sc);
+		if (orch_ref_eval(&r, &sc, &v, &f) == -1)
+			return 1;
+		return gw_buf_append_str(out, v.s, err);
+	}
+	return 1;
+}
+
+/* The request mediation: the body as it goes out, and its type. */
+static int
+mediate_request(struct call *c, const char **ctype, const char **action,
+    struct orch_fail *f)
+{
+	struct gw_orch_run	*run = c->run;
+	const struct orch_step	*st = &run->o->steps[c->step];
+	struct gw_mediate_run	 mr;
+	struct gw_buf		 out, act;
+	struct gw_err		 err;
+	char			*s;
+	int			 rc = -1;
+
+	gw_buf_init(&out, ORCH_MAX_RENDER);
+	gw_buf_init(&act, 1024);
+	memset(&mr, 0, sizeof(mr));
+	mr.input = c->body.p;
+	mr.len = c->body.len;
+	mr.origin = "body";
+	mr.var = med_var;
+	mr.var_arg = c;
+	mr.request_id = run->in.id;
+	mr.out = &out;
+	if (gw_mediation_run(st->med_req, &mr, &err) != 0) {
+		(void)snprintf(f->msg, sizeof(f->msg), "the request mediation "
+		    "failed: %.400s", err.msg);
+		f->step = NULL;
+		goto out;
+	}
+	if ((s = gw_arena_strndup(run->arena, out.p == NULL ? "" : out.p,
+	    out.len)) == NULL ||
+	    (mr.content_type[0] != '\0' && (*ctype =
+	    gw_arena_strdup(run->arena, mr.content_type)) == NULL))
+		goto oom;
+	c->body = gw_str_make(s, out.len);
+	if (mr.soap_action[0] != '\0' && mr.soap_out != GW_SOAP_12) {
+		if (gw_soap_action_value(mr.soap_action, &act, &err) == -1 ||
+		    (*action = gw_arena_strndup(run->arena, act.p,
+		    act.len)) == NULL)
+			goto oom;
+	}
+	rc = 0;
+	goto out;
+ oom:
+	(void)snprintf(f->msg, sizeof(f->msg), "out of memory");
+	f->step = NULL;
+ out:
+	gw_buf_release(&out);
+	gw_buf_release(&act);
+	return rc;
+}
+
+/*
+ * The response mediation: 0 and c->eff (with its type in *ctype), 1 for a
+ * SOAP fault (its problem document in msg), -1 (msg says why).
+ */
+static int
+mediate_response(struct call *c, const char **ctype, char *msg,
+    size_t msgsize)
+{
+	struct gw_orch_run	*run = c->run;
+	const struct orch_step	*st = &run->o->steps[c->step];
+	struct gw_mediate_run	 mr;
+	struct gw_buf		 out;
+	struct gw_err		 err;
+	char			*s;
+	int			 rc;
+
+	gw_buf_init(&out, ORCH_MAX_RENDER);
+	memset(&mr, 0, sizeof(mr));
+	mr.input = c->rbody.p == NULL ? "" : c->rbody.p;
+	mr.len = c->rbody.len;
+	mr.origin = "answer";
+	mr.var = med_var;
+	mr.var_arg = c;
+	mr.fault_detail = 1;
+	mr.request_id = run->in.id;
+	mr.out = &out;
+	if ((rc = gw_mediation_run(st->med_resp, &mr, &err)) == -1) {
+		(void)snprintf(msg, msgsize, "%s answered %d; the response "
+		    "mediation failed: %.300s", c->tgt->url, c->status,
+		    err.msg);
+		goto out;
+	}
+	if (rc == 1) {
+		(void)snprintf(msg, msgsize, "%s answered %d with a SOAP fault: "
+		    "%.*s", c->tgt->url, c->status, (int)GW_MIN(out.len, 300),
+		    out.p == NULL ? "" : out.p);
+		goto out;
+	}
+	if ((s = gw_arena_strndup(run->arena, out.p == NULL ? "" : out.p,
+	    out.len)) == NULL ||
+	    (*ctype = gw_arena_strdup(run->arena, mr.content_type)) == NULL) {
+		(void)snprintf(msg, msgsize, "out of memory");
+		rc = -1;
+		goto out;
+	}
+	c->eff = gw_str_make(s, out.len);
+ out:
+	gw_buf_release(&out);
+	return rc;
+}
+
 static int
 build_request(struct call *c, struct orch_fail *f)
 {
@@ -839,6 +1132,7 @@ build_request(struct call *c, struct orch_fail *f)
 	struct gw_buf		 b;
 	size_t			 nh = 0;
 	char			*s;
+	const char		*ctype = NULL, *action = NULL;
 	int			 rc = -1, has_id = 0;
 
 	scope_init(run, &sc);
@@ -911,8 +1205,11 @@ build_request(struct call *c, struct orch_fail *f)
 	    b.len)) == NULL)
 		goto oom;
 	c->body = gw_str_make(s, b.len);
+	if (st->med_req != NULL && mediate_request(c, &ctype, &action, f) ==
+	    -1)
+		goto out;
 	/* the fields: Host, the script's, the request id, the type */
-	if ((c->hdrs = gw_arena_calloc(run->arena, st->nheaders + 3,
+	if ((c->hdrs = gw_arena_calloc(run->arena, st->nheaders + 4,
 	    sizeof(*c->hdrs))) == NULL)
 		goto oom;
 	c->hdrs[nh].name = GW_STR("Host");
@@ -934,6 +1231,10 @@ build_request(struct call *c, struct orch_fail *f)
 			goto oom;
 		if (strcasecmp(st->headers[i].name, "x-request-id") == 0)
 			has_id = 1;
+		/* a mediated body comes with its own type */
+		if (ctype != NULL &&
+		    strcasecmp(st->headers[i].name, "content-type") == 0)
+			continue;
 		c->hdrs[nh].name = gw_str_cstr(st->headers[i].name);
 		c->hdrs[nh++].value = gw_str_make(s, b.len);
 	}
@@ -941,9 +1242,16 @@ build_request(struct call *c, struct orch_fail *f)
 		c->hdrs[nh].name = GW_STR("X-Request-Id");
 		c->hdrs[nh++].value = gw_str_cstr(run->in.id);
 	}
-	if (st->body_kind != BODY_NONE && st->content_type != NULL) {
+	if (ctype != NULL) {
+		c->hdrs[nh].name = GW_STR("Content-Type");
+		c->hdrs[nh++].value = gw_str_cstr(ctype);
+	} else if (st->body_kind != BODY_NONE && st->content_type != NULL) {
 		c->hdrs[nh].name = GW_STR("Content-Type");
 		c->hdrs[nh++].value = gw_str_cstr(st->content_type);
+	}
+	if (action != NULL) {
+		c->hdrs[nh].name = GW_STR("SOAPAction");
+		c->hdrs[nh++].value = gw_str_cstr(action);
 	}
 	c->nh = nh;
 	rc = 0;
@@ -1043,24 +1351,32 @@ status_expected(const struct orch_step *st, int status)
 	return 0;
 }
 
+/* 1 if type v is application/SUFFIX, text/xml, or x/y+SUFFIX. */
 static int
-is_json_type(const struct call *c)
+ctype_is(struct gw_str v, const char *suffix)
 {
-	for (size_t i = 0; i < c->nrh; i++) {
-		struct gw_str	v;
-		size_t		e;
+	size_t sl = strlen(suffix), e;
 
-		if (!gw_str_caseeq_cstr(c->rh[i].name, "content-type"))
-			continue;
-		v = c->rh[i].value;
-		for (e = 0; e < v.len && v.p[e] != ';'; e++)
-			;
-		v = gw_str_trim(gw_str_make(v.p, e));
-		if (gw_str_caseeq_cstr(v, "application/json"))
-			return 1;
-		return v.len >= 5 && strncasecmp(v.p + v.len - 5, "+json",
-		    5) == 0;
-	}
+	for (e = 0; e < v.len && v.p[e] != ';'; e++)
+		;
+	v = gw_str_trim(gw_str_make(v.p, e));
+	if ((v.len == 12 + sl && strncasecmp(v.p, "application/", 12) == 0 &&
+	    strncasecmp(v.p + 12, suffix, sl) == 0) ||
+	    (strcmp(suffix, "xml") == 0 && gw_str_caseeq_cstr(v, "text/xml")))
+		return 1;
+	return v.len > sl + 1 && v.p[v.len - sl - 1] == '+' &&
+	    strncasecmp(v.p + v.len - sl, suffix, sl) == 0;
+}
+
+/* The same for the answer: its Content-Type, or the mediation's type. */
+static int
+is_type(const struct call *c, const char *mtype, const char *suffix)
+{
+	if (mtype != NULL)
+		return ctype_is(gw_str_cstr(mtype), suffix);
+	for (size_t i = 0; i < c->nrh; i++)
+		if (gw_str_caseeq_cstr(c->rh[i].name, "content-type"))
+			return ctype_is(c->rh[i].value, suffix);
 	return 0;
 }
 
@@ -1086,6 +1402,49 @@ snippet(const struct gw_buf *b, char *out, size_t size)
 	out[n] = '\0';
 }
 
+/*
+ * An XML answer: parsed (safely: xml.h), and with "xml_to_json" converted,
+ * so that the body is JSON and XPath still works on the XML.
+ */
+static int
+xml_answer(struct call *c, char *msg, size_t msgsize)
+{
+	struct gw_orch_run	*run = c->run;
+	const struct orch_step	*st = &run->o->steps[c->step];
+	struct gw_buf		 js;
+	struct gw_err		 err;
+	const char		*body = c->eff.p;
+	int			 rc = -1;
+
+	if (gw_xml_parse(body, c->eff.len, "body", NULL, &c->xml,
+	    &err) == -1) {
+		(void)snprintf(msg, msgsize, "%s answered %d with a body that "
+		    "is not XML: %.300s", c->tgt->url, c->status, err.msg);
+		return -1;
+	}
+	if (gw_arena_defer(run->arena, gw_xml_doc_dtor, c->xml) == -1) {
+		c->xml = NULL;
+		(void)snprintf(msg, msgsize, "out of memory");
+		return -1;
+	}
+	if (st->to_json == NULL)
+		return 0;
+	gw_buf_init(&js, ORCH_MAX_RENDER);
+	if (gw_jx_friendly_xml_to_json(body, c->eff.len, st->to_json, &js,
+	    &err) == -1 || orch_json_parse(run->arena, js.p == NULL ? "" :
+	    js.p, js.len, "converted", &c->json, &err) == -1) {
+		(void)snprintf(msg, msgsize, "%s answered %d with XML that "
+		    "does not convert to JSON: %.300s", c->tgt->url,
+		    c->status, err.msg);
+		goto out;
+	}
+	c->is_json = 1;
+	rc = 0;
+ out:
+	gw_buf_release(&js);
+	return rc;
+}
+
 /* The answer is in: was it what the step expects? */
 static void
 answer_check(struct call *c)
@@ -1094,10 +1453,21 @@ answer_check(struct call *c)
 	const struct orch_step	*st = &run->o->steps[c->step];
 	struct gw_err		 err;
 	char			 msg[512], snip[MAX_SNIPPET + 8];
+	const char		*mtype = NULL;
 	int			 json;
 
 	c->answered = 1;
+	c->eff = gw_buf_str(&c->rbody);
+	if (c->eff.p == NULL)
+		c->eff = GW_STR("");
 	if (!status_expected(st, c->status)) {
+		/* a SOAP fault comes with 500: say what it was */
+		if (c->status == 500 && st->med_resp != NULL &&
+		    gw_mediation_reads_soap(st->med_resp) &&
+		    mediate_response(c, &mtype, msg, sizeof(msg)) == 1) {
+			call_end(c, 0, msg, 0);
+			return;
+		}
 		snippet(&c->rbody, snip, sizeof(snip));
 		(void)snprintf(msg, sizeof(msg), "%s answered %d %s%s%s%s",
 		    c->tgt->url, c->status, gw_http_reason(c->status),
@@ -1107,11 +1477,29 @@ answer_check(struct call *c)
 		    c->status == 503 || c->status == 504);
 		return;
 	}
+	if (strcmp(st->method, "HEAD") == 0) {
+		call_end(c, 1, NULL, 0);
+		return;
+	}
+	if (st->med_resp != NULL &&
+	    mediate_response(c, &mtype, msg, sizeof(msg)) != 0) {
+		call_end(c, 0, msg, 0);
+		return;
+	}
+	if (st->parse == PARSE_XML || (st->parse == PARSE_AUTO &&
+	    is_type(c, mtype, "xml"))) {
+		if (xml_answer(c, msg, sizeof(msg)) == -1) {
+			call_end(c, 0, msg, 0);
+			return;
+		}
+		call_end(c, 1, NULL, 0);
+		return;
+	}
 	json = st->parse == PARSE_JSON || (st->parse == PARSE_AUTO &&
-	    is_json_type(c));
-	if (json && strcmp(st->method, "HEAD") != 0) {
-		if (orch_json_parse(run->arena, c->rbody.p == NULL ? "" :
-		    c->rbody.p, c->rbody.len, "body", &c->json, &err) == -1) {
+	    is_type(c, mtype, "json"));
+	if (json) {
+		if (orch_json_parse(run->arena, c->eff.p, c->eff.len, "body",
+		    &c->json, &err) == -1) {
 			(void)snprintf(msg, sizeof(msg), "%s answered %d with "
 			    "a body that is not JSON: %.300s", c->tgt->url,
 			    c->status, err.msg);
@@ -1224,6 +1612,9 @@ attempt_start(struct call *c)
 	c->nrh = 0;
 	c->over_limit = 0;
 	c->answered = 0;
+	c->xml = NULL;
+	c->json = NULL;
+	c->is_json = 0;
 	c->sent = 0;
 	gw_buf_reset(&c->rbody);
 	inflight(run, c, others, sizeof(others));
@@ -1449,6 +1840,8 @@ gw_orch_start(const struct gw_orch *o, struct gw_orch_env *env,
 	if (o->replay != NULL && run->opts.replay == NULL)
 		run->opts.replay = o->replay;
 	gw_buf_init(&run->out, ORCH_MAX_RENDER);
+	/* the loop's time is its iteration's: the deadline counts from now */
+	gw_loop_update_time(run->loop);
 	run->t_start = gw_loop_now(run->loop);
 	run->deadline_at = run->t_start + (uint64_t)o->deadline_ms * 1000;
 	if ((run->res = gw_arena_calloc(a, o->nsteps, sizeof(*run->res))) ==

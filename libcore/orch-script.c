@@ -25,12 +25,15 @@
 #include "http.h"
 #include "jcheck.h"
 #include "json.h"
+#include "mediate.h"
 #include "orch-int.h"
 #include "orch.h"
 #include "str.h"
+#include "xml.h"
 
 struct ld {
 	struct gw_jcheck	*ck;
+	struct gw_xml_doc	*dummy;		/* to check XPath expressions */
 	struct gw_orch		*o;
 	struct gw_arena		*a;
 	const char		**names;	/* step names, NULL-terminated */
@@ -138,6 +141,246 @@ service_index(const struct gw_orch *o, const char *name, size_t len)
 	return -1;
 }
 
+/* An XPath expression must compile, with the script's namespaces. */
+static int
+check_xpath(struct ld *l, const struct orch_ref *r,
+    const struct json_object *parent, const char *key,
+    const struct json_object *v)
+{
+	struct gw_buf	b;
+	struct gw_err	err;
+	int		rc = 0;
+
+	if (l->dummy == NULL && gw_xml_parse("<x/>", 4, NULL, NULL, &l->dummy,
+	    &err) == -1) {
+		l->oom = err.code == GW_E_NOMEM;
+		return -1;
+	}
+	gw_buf_init(&b, 64 * 1024);
+	if (gw_xml_xpath(l->dummy, r->name, l->o->ns, &b, &err) == -1 &&
+	    err.code != GW_E_LIMIT) {
+		if (err.code == GW_E_NOMEM)
+			l->oom = 1;
+		else
+			ERR(l, parent, key, v, "${%s}: %s", r->text, err.msg);
+		rc = -1;
+	}
+	gw_buf_release(&b);
+	return rc;
+}
+
+static void
+friendly_free(void *f)
+{
+	gw_jx_friendly_release(f);
+}
+
+static void
+xslt_unref(void *x)
+{
+	gw_xslt_unref(x);
+}
+
+/* "xml_to_json": true (the defaults) or the options of gw-mediate(5). */
+static struct gw_jx_friendly *
+parse_friendly(struct ld *l, const struct json_object *parent,
+    const char *key, const struct json_object *v)
+{
+	struct gw_jx_friendly	*f;
+	struct gw_err		 err;
+
+	if (gw_jv_type(v) == GW_JT_BOOL && !gw_jv_bool(v))
+		return NULL;
+	if ((f = lalloc(l, 1, sizeof(*f))) == NULL)
+		return NULL;
+	if (gw_jv_type(v) == GW_JT_BOOL) {
+		if (gw_jx_friendly_init(f, GW_JX_PRESET_APIGEE, &err) == -1) {
+			l->oom = 1;
+			return NULL;
+		}
+	} else if (gw_jv_type(v) != GW_JT_OBJECT) {
+		ERR(l, parent, key, v, "expected true, or an object of "
+		    "conversion options (gw-mediate(5))");
+		return NULL;
+	} else if (gw_jx_friendly_parse(l->ck, parent, key, v, f) == -1) {
+		gw_jx_friendly_release(f);
+		return NULL;
+	}
+	if (gw_arena_defer(l->a, friendly_free, f) == -1) {
+		l->oom = 1;
+		return NULL;
+	}
+	return f;
+}
+
+/* "xslt": a stylesheet, relative to the script, composes the response. */
+static void
+parse_xslt(struct ld *l, const struct json_object *rv,
+    const struct json_object *v)
+{
+	struct gw_orch		*o = l->o;
+	struct gw_jx_friendly	*f;
+	struct gw_err		 err;
+	const char		*name;
+	char			*path;
+
+	if ((name = doc_str(l, rv, "xslt", v)) == NULL)
+		return;
+	if ((path = gw_jcheck_resolve(l->ck, name)) == NULL) {
+		ERR(l, rv, "xslt", v, "file name too long");
+		return;
+	}
+	if (gw_xslt_load(path, 0, &o->resp.xslt, &err) == -1) {
+		ERR(l, rv, "xslt", v, "%s", err.msg);
+		free(path);
+		return;
+	}
+	free(path);
+	if (gw_arena_defer(l->a, xslt_unref, o->resp.xslt) == -1) {
+		o->resp.xslt = NULL;
+		l->oom = 1;
+		return;
+	}
+	/* JSON bodies go in as friendly XML, each in a <body> */
+	if ((f = lalloc(l, 1, sizeof(*f))) == NULL)
+		return;
+	if (gw_jx_friendly_init(f, GW_JX_PRESET_APIGEE, &err) == -1) {
+		l->oom = 1;
+		return;
+	}
+	free(f->root);
+	if ((f->root = strdup("body")) == NULL) {
+		gw_jx_friendly_release(f);
+		l->oom = 1;
+		return;
+	}
+	f->o.flags |= GW_JX_NO_DECL;
+	if (gw_arena_defer(l->a, friendly_free, f) == -1) {
+		l->oom = 1;
+		return;
+	}
+	o->to_xml = f;
+}
+
+static void
+mediation_free(void *m)
+{
+	gw_mediation_free(m);
+}
+
+/*
+ * One side of "mediate": a mediation file (gw-mediate(5)), relative to the
+ * script, or its "steps" array written here.
+ */
+static struct gw_mediation *
+parse_mediation(struct ld *l, const struct json_object *parent,
+    const char *key, const struct json_object *v)
+{
+	struct gw_mediation	*m = NULL;
+	struct gw_buf		 report;
+	struct gw_err		 err;
+	const char		*name, *p, *nl;
+	char			*path;
+
+	if (gw_jv_type(v) == GW_JT_ARRAY) {
+		if (gw_mediation_from_json(l->ck, parent, key, v, &m) == -1)
+			return NULL;
+	} else if ((name = doc_str(l, parent, key, v)) == NULL)
+		return NULL;
+	else if ((path = gw_jcheck_resolve(l->ck, name)) == NULL) {
+		ERR(l, parent, key, v, "file name too long");
+		return NULL;
+	} else {
+		gw_buf_init(&report, 0);
+		if (gw_mediation_load(path, &m, &report, &err) == -1) {
+			if (err.code != GW_E_CONFIG || report.len == 0)
+				ERR(l, parent, key, v, "%s", err.msg);
+			else
+				for (p = report.p; p < report.p + report.len;
+				    p = nl + 1) {
+					if ((nl = memchr(p, '\n', (size_t)
+					    (report.p + report.len - p))) ==
+					    NULL)
+						nl = report.p + report.len;
+					ERR(l, parent, key, v, "%.*s",
+					    (int)(nl - p), p);
+				}
+			m = NULL;
+		}
+		gw_buf_release(&report);
+		free(path);
+		if (m == NULL)
+			return NULL;
+	}
+	if (gw_arena_defer(l->a, mediation_free, m) == -1) {
+		l->oom = 1;
+		return NULL;
+	}
+	return m;
+}
+
+/* "mediate": { "request": ..., "response": ... } */
+static void
+parse_mediate(struct ld *l, const struct json_object *sv,
+    const struct json_object *v, struct orch_step *st)
+{
+	static const char *const med_keys[] = { "request", "response", NULL };
+	struct json_object	*m;
+	size_t			 old;
+
+	if (gw_jcheck_object(l->ck, sv, "mediate", v, med_keys) == -1)
+		return;
+	if (gw_jv_get(v, "request", &m)) {
+		old = gw_jcheck_push_key(l->ck, "request");
+		st->med_req = parse_mediation(l, v, "request", m);
+		if (st->med_req != NULL && st->body_kind == BODY_NONE)
+			ERR(l, v, "request", m, "a request mediation needs a "
+			    "body: \"json\" or \"body\"");
+		gw_jcheck_pop(l->ck, old);
+	}
+	if (gw_jv_get(v, "response", &m)) {
+		old = gw_jcheck_push_key(l->ck, "response");
+		st->med_resp = parse_mediation(l, v, "response", m);
+		gw_jcheck_pop(l->ck, old);
+	}
+}
+
+/* "namespaces": prefixes for XPath expressions. */
+static void
+parse_namespaces(struct ld *l, const struct json_object *root,
+    const struct json_object *nv)
+{
+	struct gw_jv_iter	 it;
+	const char		*prefix, *uri;
+	struct json_object	*v;
+	size_t			 n = 0;
+
+	if (gw_jv_type(nv) != GW_JT_OBJECT) {
+		ERR(l, root, "namespaces", nv, "expected an object of prefixes "
+		    "and namespace URIs");
+		return;
+	}
+	if ((l->o->ns = lalloc(l, 2 * gw_jv_len(nv) + 1, sizeof(char *))) ==
+	    NULL)
+		return;
+	gw_jv_iter_init(&it, nv);
+	while (gw_jv_iter_next(&it, &prefix, &v)) {
+		size_t old = gw_jcheck_push_key(l->ck, prefix);
+
+		if (!gw_xml_valid_name(prefix, strlen(prefix), 0))
+			ERR(l, nv, prefix, NULL, "'%s' is not a prefix", prefix);
+		else if ((uri = doc_str(l, nv, prefix, v)) != NULL) {
+			if (*uri == '\0')
+				ERR(l, nv, prefix, v, "an empty namespace URI");
+			else {
+				l->o->ns[n++] = prefix;
+				l->o->ns[n++] = uri;
+			}
+		}
+		gw_jcheck_pop(l->ck, old);
+	}
+}
+
 /* Check the references of a template where it is written. */
 static int
 resolve_refs(struct ld *l, const struct orch_tmpl *t, const struct tctx *tc,
@@ -180,13 +423,17 @@ resolve_refs(struct ld *l, const struct orch_tmpl *t, const struct tctx *tc,
 			continue;
 		}
 		r->step = (size_t)s;
-		if (r->src == SRC_STEP_HEADER &&
+		if ((r->src == SRC_STEP_HEADER || r->src == SRC_STEP_XPATH) &&
 		    l->o->steps[s].foreach.nparts > 0) {
 			ERR(l, parent, key, v, "${%s}: step '%s' makes one call "
-			    "per item: it has no single header fields",
-			    r->text, r->stepname);
+			    "per item: it has no single %s", r->text,
+			    r->stepname, r->src == SRC_STEP_HEADER ?
+			    "header fields" : "XML body");
 			rc = -1;
 		}
+		if (r->src == SRC_STEP_XPATH && check_xpath(l, r, parent, key,
+		    v) == -1)
+			rc = -1;
 		tc->deps[s] = 1;
 	}
 	return rc;
@@ -706,10 +953,10 @@ parse_step(struct ld *l, const struct json_object *steps, const char *name,
 		"description", "method", "url", "service", "path", "headers",
 		"json", "body", "when", "foreach", "concurrency", "timeout_ms",
 		"retries", "backoff_ms", "max_bytes", "optional", "fallback",
-		"expect", "parse", NULL
+		"expect", "parse", "xml_to_json", "mediate", NULL
 	};
 	static const char *const parse_words[] = { "auto", "json", "text",
-	    NULL };
+	    "xml", NULL };
 	struct gw_orch		*o = l->o;
 	struct json_object	*v, *m;
 	struct tctx		 tc;
@@ -877,6 +1124,22 @@ parse_step(struct ld *l, const struct json_object *steps, const char *name,
 	}
 	if (gw_jcheck_enum(l->ck, sv, "parse", parse_words, &e) == 1)
 		st->parse = (enum orch_parse)e;
+	if (gw_jv_get(sv, "mediate", &v)) {
+		size_t old = gw_jcheck_push_key(l->ck, "mediate");
+
+		parse_mediate(l, sv, v, st);
+		gw_jcheck_pop(l->ck, old);
+	}
+	if (gw_jv_get(sv, "xml_to_json", &v)) {
+		size_t old = gw_jcheck_push_key(l->ck, "xml_to_json");
+
+		st->to_json = parse_friendly(l, sv, "xml_to_json", v);
+		if (st->to_json != NULL && (st->parse == PARSE_JSON ||
+		    st->parse == PARSE_TEXT))
+			ERR(l, sv, "xml_to_json", v, "\"xml_to_json\" reads XML "
+			    "answers: \"parse\" cannot be json or text");
+		gw_jcheck_pop(l->ck, old);
+	}
 	st->uses_item = tc.allow_item;
 	for (size_t i = 0; i < l->nnames; i++)
 		nd += tc.deps[i];
@@ -893,7 +1156,7 @@ parse_response(struct ld *l, const struct json_object *root,
     const struct json_object *rv)
 {
 	static const char *const resp_keys[] = {
-		"status", "headers", "json", "body", NULL
+		"status", "headers", "json", "body", "xslt", NULL
 	};
 	struct orch_response	*r = &l->o->resp;
 	struct json_object	*v;
@@ -945,6 +1208,18 @@ parse_response(struct ld *l, const struct json_object *root,
 			    "both");
 		r->body_kind = BODY_TEXT;
 		(void)compile_tmpl(l, rv, "body", v, &tc, &r->text);
+		gw_jcheck_pop(l->ck, old);
+	}
+	if (gw_jv_get(rv, "xslt", &v)) {
+		old = gw_jcheck_push_key(l->ck, "xslt");
+		if (r->body_kind != BODY_NONE)
+			ERR(l, rv, "xslt", v, "give \"json\", \"body\" or "
+			    "\"xslt\", one of them");
+		else
+			parse_xslt(l, rv, v);
+		/* the stylesheet sees every result */
+		for (size_t i = 0; i < l->nnames; i++)
+			tc.deps[i] = 1;
 		gw_jcheck_pop(l->ck, old);
 	}
 	for (size_t i = 0; i < l->nnames; i++)
@@ -1161,8 +1436,8 @@ static void
 parse_script(struct ld *l)
 {
 	static const char *const top_keys[] = {
-		"$schema", "description", "deadline_ms", "services", "steps",
-		"response", NULL
+		"$schema", "description", "deadline_ms", "namespaces",
+		"services", "steps", "response", NULL
 	};
 	struct gw_orch		*o = l->o;
 	struct json_object	*root = gw_jdoc_root(o->doc), *v;
@@ -1180,6 +1455,11 @@ parse_script(struct ld *l)
 		ntargets += gw_jv_len(v);
 	if ((o->targets = lalloc(l, ntargets, sizeof(*o->targets))) == NULL)
 		return;
+	if (gw_jv_get(root, "namespaces", &v)) {
+		old = gw_jcheck_push_key(l->ck, "namespaces");
+		parse_namespaces(l, root, v);
+		gw_jcheck_pop(l->ck, old);
+	}
 	if (gw_jv_get(root, "services", &v)) {
 		old = gw_jcheck_push_key(l->ck, "services");
 		parse_services(l, root, v);
@@ -1276,6 +1556,7 @@ gw_orch_parse(const char *buf, size_t len, const char *origin, unsigned flags,
 		(void)gw_buf_printf(report, NULL, "%s\n", err->msg);
  out:
 	gw_jcheck_free(l.ck);
+	gw_xml_doc_free(l.dummy);
 	gw_orch_free(o);
 	return rc;
 }

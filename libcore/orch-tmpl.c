@@ -10,9 +10,11 @@
  * where source is request.method, request.path, request.id,
  * request.query.NAME, request.headers.NAME, request.params.NAME,
  * request.body, item, index, or STEP.status, STEP.ok, STEP.error,
- * STEP.headers.NAME, STEP.body; the JSON Pointer (RFC 6901) goes into a
- * body or an item; "| raw" keeps a value out of percent-encoding in URLs;
- * the default is a JSON value used when the reference finds nothing.
+ * STEP.headers.NAME, STEP.body, STEP.xpath("expression"); the JSON Pointer
+ * (RFC 6901) goes into a body or an item; filters: "| raw" keeps a value
+ * out of percent-encoding in URLs, "| number" makes text a number, "| xml"
+ * escapes a value for XML; the default is a JSON value used when the
+ * reference finds nothing.
  *
  * Values keep their JSON type: a string that is one reference and nothing
  * else, in a JSON template, becomes the value itself (a number, an object);
@@ -32,6 +34,7 @@
 #include "json.h"
 #include "orch-int.h"
 #include "str.h"
+#include "xml.h"
 
 /* Parsing. */
 
@@ -236,6 +239,43 @@ parse_default(struct gw_arena *a, const char *p, size_t len,
 	return 0;
 }
 
+/*
+ * STEP.xpath("expression"): s[i..w) is the step, s[w] the '.'; the
+ * expression is a JSON string.  *endp gets the index after the ')'.
+ */
+static int
+parse_xpath(struct gw_arena *a, const char *s, size_t len, size_t i, size_t w,
+    struct orch_ref *r, size_t *endp, char *why, size_t whylen)
+{
+	const struct json_object	*v;
+	struct gw_err			 err;
+	size_t				 q = w + 7, k, elen;
+	const char			*e;
+
+	err.msg[0] = '\0';
+	for (k = q + 1; k < len && s[k] != '"'; k++)
+		if (s[k] == '\\')
+			k++;
+	if (k >= len || k + 1 >= len || s[k + 1] != ')')
+		return why_set(why, whylen, "xpath(\"...\") without its end");
+	if (orch_json_parse(a, s + q, k + 1 - q, "xpath", &v, &err) == -1 ||
+	    (e = gw_jv_str(v, &elen)) == NULL)
+		return why_set(why, whylen, "bad string in xpath(): %s",
+		    err.msg);
+	if (elen == 0 || strlen(e) != elen)
+		return why_set(why, whylen, "an empty XPath expression, or "
+		    "one with a NUL byte");
+	if (w - i > ORCH_MAX_NAME)
+		return why_set(why, whylen, "step name '%.*s...' is too long",
+		    16, s + i);
+	if ((r->stepname = gw_arena_strndup(a, s + i, w - i)) == NULL)
+		return why_set(why, whylen, "out of memory");
+	r->src = SRC_STEP_XPATH;
+	r->name = (char *)(uintptr_t)e;
+	*endp = k + 2;
+	return 0;
+}
+
 /* One reference, the text between "${" and "}". */
 static int
 parse_ref(struct gw_arena *a, const char *s, size_t len, struct orch_ref **out,
@@ -250,6 +290,15 @@ parse_ref(struct gw_arena *a, const char *s, size_t len, struct orch_ref **out,
 		return why_set(why, whylen, "out of memory");
 	while (i < len && is_ws((unsigned char)s[i]))
 		i++;
+	/* STEP.xpath("expression") */
+	for (end = i; end < len && is_word((unsigned char)s[end]); end++)
+		;
+	if (end > i && len - end > 7 && memcmp(s + end, ".xpath(\"", 8) == 0) {
+		if (parse_xpath(a, s, len, i, end, r, &end, why, whylen) == -1)
+			return -1;
+		i = end;
+		goto filters;
+	}
 	/* the path: up to a space, '|' or "??" */
 	end = i;
 	while (end < len && !is_ws((unsigned char)s[end]) && s[end] != '|' &&
@@ -270,6 +319,7 @@ parse_ref(struct gw_arena *a, const char *s, size_t len, struct orch_ref **out,
 			return -1;
 	}
 	i = end;
+ filters:
 	for (;;) {
 		while (i < len && is_ws((unsigned char)s[i]))
 			i++;
@@ -288,8 +338,17 @@ parse_ref(struct gw_arena *a, const char *s, size_t len, struct orch_ref **out,
 				r->raw = 1;
 				continue;
 			}
+			if (i - f == 6 && memcmp(s + f, "number", 6) == 0) {
+				r->number = 1;
+				continue;
+			}
+			if (i - f == 3 && memcmp(s + f, "xml", 3) == 0) {
+				r->xml = 1;
+				continue;
+			}
 			return why_set(why, whylen, "unknown filter '%.*s' "
-			    "(there is 'raw')", (int)(i - f), s + f);
+			    "(there are raw, number and xml)", (int)(i - f),
+			    s + f);
 		}
 		if (s[i] == '?' && i + 1 < len && s[i + 1] == '?') {
 			if (parse_default(a, s + i + 2, len - i - 2, r, why,
@@ -319,6 +378,10 @@ ref_end(const char *s, size_t len, size_t i, size_t *endp)
 				i++;
 			else if (c == '"')
 				in_str = 0;
+			continue;
+		}
+		if (c == '"') {
+			in_str = 1;
 			continue;
 		}
 		if (!in_default) {
@@ -649,6 +712,7 @@ missing(const struct orch_ref *r, const char *step, struct orch_val *v,
 	if (r->has_default) {
 		v->kind = VAL_JSON;
 		v->j = r->deflt;
+		v->from_default = 1;
 		return 0;
 	}
 	va_start(ap, fmt);
@@ -675,6 +739,57 @@ pointer_eval(const struct orch_ref *r, const struct json_object *root,
 	v->kind = VAL_JSON;
 	v->j = j;
 	return 0;
+}
+
+/*
+ * An XPath expression on an XML answer: its string value.  A node-set that
+ * selects nothing finds nothing (and takes the default); other results
+ * (strings, numbers, booleans) are found as they are.
+ */
+static int
+xpath_eval(const struct orch_ref *r, const struct orch_scope *sc,
+    const struct orch_result *res, const char *name, struct orch_val *v,
+    struct orch_fail *f)
+{
+	struct gw_buf	 b;
+	struct gw_err	 err;
+	char		*cnt, *s;
+	int		 rc = -1;
+
+	if (res->xml == NULL)
+		return missing(r, name, v, f, "the body of step '%s' is not "
+		    "XML", name);
+	gw_buf_init(&b, ORCH_MAX_RENDER);
+	if ((cnt = gw_arena_printf(sc->arena, "count(%s)", r->name)) == NULL)
+		goto oom;
+	if (gw_xml_xpath(res->xml, cnt, sc->o->ns, &b, &err) == 0 &&
+	    b.len == 1 && b.p[0] == '0') {
+		gw_buf_release(&b);
+		return missing(r, name, v, f, "nothing in the body of step "
+		    "'%s' matches", name);
+	}
+	gw_buf_reset(&b);
+	if (gw_xml_xpath(res->xml, r->name, sc->o->ns, &b, &err) == -1) {
+		if (err.code == GW_E_NOMEM)
+			goto oom;
+		(void)snprintf(f->msg, sizeof(f->msg), "${%.100s}: %.300s",
+		    r->text, err.msg);
+		f->step = name;
+		goto out;
+	}
+	if ((s = gw_arena_strndup(sc->arena, b.p == NULL ? "" : b.p,
+	    b.len)) == NULL)
+		goto oom;
+	v->kind = VAL_STR;
+	v->s = gw_str_make(s, b.len);
+	rc = 0;
+	goto out;
+ oom:
+	(void)snprintf(f->msg, sizeof(f->msg), "out of memory");
+	f->step = NULL;
+ out:
+	gw_buf_release(&b);
+	return rc;
 }
 
 static int
@@ -729,6 +844,8 @@ step_eval(const struct orch_ref *r, const struct orch_scope *sc,
 		v->kind = VAL_STR;
 		v->s = h->value;
 		return 0;
+	case SRC_STEP_XPATH:
+		return xpath_eval(r, sc, res, name, v, f);
 	case SRC_STEP_BODY:
 		if (!res->has_body)
 			return missing(r, name, v, f, "step '%s' has no body: "
@@ -755,8 +872,8 @@ step_eval(const struct orch_ref *r, const struct orch_scope *sc,
 	}
 }
 
-int
-orch_ref_eval(const struct orch_ref *r, const struct orch_scope *sc,
+static int
+ref_eval(const struct orch_ref *r, const struct orch_scope *sc,
     struct orch_val *v, struct orch_fail *f)
 {
 	const struct orch_input		*in = sc->in;
@@ -842,6 +959,54 @@ orch_ref_eval(const struct orch_ref *r, const struct orch_scope *sc,
 	}
 }
 
+/* "| number": text that is a JSON number becomes one. */
+static int
+to_number(const struct orch_ref *r, const struct orch_scope *sc,
+    struct orch_val *v, struct orch_fail *f)
+{
+	const struct json_object	*j;
+	struct gw_err			 err;
+	struct gw_str			 t;
+	size_t				 len;
+	const char			*p;
+
+	if (v->kind == VAL_INT)
+		return 0;
+	if (v->kind == VAL_JSON && (gw_jv_type(v->j) == GW_JT_INT ||
+	    gw_jv_type(v->j) == GW_JT_DOUBLE))
+		return 0;
+	if (v->kind == VAL_STR)
+		t = v->s;
+	else if (v->kind == VAL_JSON && (p = gw_jv_str(v->j, &len)) != NULL)
+		t = gw_str_make(p, len);
+	else
+		goto bad;
+	t = gw_str_trim(t);
+	if (t.len == 0 || t.len > 64 || (t.p[0] != '-' && (t.p[0] < '0' ||
+	    t.p[0] > '9')))
+		goto bad;
+	if (orch_json_parse(sc->arena, t.p, t.len, "number", &j, &err) == -1 ||
+	    (gw_jv_type(j) != GW_JT_INT && gw_jv_type(j) != GW_JT_DOUBLE))
+		goto bad;
+	v->kind = VAL_JSON;
+	v->j = j;
+	return 0;
+ bad:
+	memset(v, 0, sizeof(*v));
+	return missing(r, r->stepname, v, f, "not a number");
+}
+
+int
+orch_ref_eval(const struct orch_ref *r, const struct orch_scope *sc,
+    struct orch_val *v, struct orch_fail *f)
+{
+	if (ref_eval(r, sc, v, f) == -1)
+		return -1;
+	if (r->number && !v->from_default)
+		return to_number(r, sc, v, f);
+	return 0;
+}
+
 int
 orch_val_json(const struct orch_val *v, struct gw_buf *out, struct gw_err *err)
 {
@@ -905,6 +1070,27 @@ orch_tmpl_render(const struct orch_tmpl *t, const struct orch_scope *sc,
 		}
 		if (orch_ref_eval(p->ref, sc, &v, f) == -1)
 			goto out;
+		if (p->ref->xml) {
+			gw_buf_reset(&tmp);
+			if (orch_val_text(&v, &tmp, &err) == -1) {
+				buf_fail(f, &err);
+				goto out;
+			}
+			if (!gw_xml_valid_chars(tmp.p == NULL ? "" : tmp.p,
+			    tmp.len)) {
+				(void)snprintf(f->msg, sizeof(f->msg), "${%.100s}: "
+				    "a character XML cannot carry",
+				    p->ref->text);
+				f->step = NULL;
+				goto out;
+			}
+			if (gw_xml_escape_append(out, tmp.p == NULL ? "" :
+			    tmp.p, tmp.len, 1, &err) == -1) {
+				buf_fail(f, &err);
+				goto out;
+			}
+			continue;
+		}
 		if (mode == RENDER_PLAIN || p->ref->raw) {
 			if (orch_val_text(&v, out, &err) == -1) {
 				buf_fail(f, &err);
@@ -940,11 +1126,14 @@ orch_jt_render(const struct orch_jt *jt, const struct orch_scope *sc,
 			return buf_fail(f, &err);
 		return 0;
 	case JT_REF:
-		if (orch_ref_eval(jt->t.parts[0].ref, sc, &v, f) == -1)
-			return -1;
-		if (orch_val_json(&v, out, &err) == -1)
-			return buf_fail(f, &err);
-		return 0;
+		if (!jt->t.parts[0].ref->xml) {
+			if (orch_ref_eval(jt->t.parts[0].ref, sc, &v, f) == -1)
+				return -1;
+			if (orch_val_json(&v, out, &err) == -1)
+				return buf_fail(f, &err);
+			return 0;
+		}
+		/* FALLTHROUGH */
 	case JT_STR:
 		gw_buf_init(&tmp, ORCH_MAX_RENDER);
 		rc = orch_tmpl_render(&jt->t, sc, RENDER_PLAIN, &tmp, f);

@@ -21,17 +21,22 @@
 #include "json.h"
 #include "orch-int.h"
 #include "orch.h"
+#include "xml.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char script[] =
-    "{ \"steps\": { \"a\": { \"url\": \"http://h:1/\" },"
+    "{ \"namespaces\": { \"s\": \"urn:stock\" }, \"steps\": { \"a\": { \"url\": \"http://h:1/\" },"
     " \"b\": { \"url\": \"http://h:1/\" }, \"c\": { \"url\": \"http://h:1/\" },"
     " \"d\": { \"url\": \"http://h:1/\" } } }";
 static const char body[] = "{\"n\":7,\"s\":\"x y\",\"o\":{\"k\":[1,2,{\"z\":"
     "null}]},\"f\":1.50,\"t\":true,\"u\":\"\\u00e9\\u0000\"}";
 
+static const char xmlbody[] = "<s:stock xmlns:s=\"urn:stock\"><s:count>3"
+    "</s:count><s:sku a=\"1\">b&amp;1</s:sku></s:stock>";
+
 static struct gw_orch		*o;
+static struct gw_xml_doc	*xml;
 static struct gw_arena		*keep;
 static struct orch_input	 in;
 static struct orch_result	 res[4];
@@ -52,6 +57,7 @@ static void
 teardown(void)
 {
 	gw_orch_free(o);
+	gw_xml_doc_free(xml);
 	gw_arena_free(keep);
 }
 
@@ -86,6 +92,9 @@ setup(void)
 	res[0].has_body = 1;
 	res[0].is_json = 1;
 	res[0].json = in.body_json;
+	if (gw_xml_parse(xmlbody, strlen(xmlbody), "x", NULL, &xml, &err) == -1)
+		fail("xml");
+	res[0].xml = xml;
 	res[1].state = RES_SKIPPED;
 	res[2].state = RES_FAILED;
 	res[2].error = "boom";
@@ -145,8 +154,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			return 0;
 		}
 		r->step = (size_t)(r->stepname[0] - 'a');
-		/* the loader refuses fields of a foreach step */
-		if (r->step == 3 && r->src == SRC_STEP_HEADER) {
+		/* the loader refuses fields and XPath of a foreach step */
+		if (r->step == 3 && (r->src == SRC_STEP_HEADER ||
+		    r->src == SRC_STEP_XPATH)) {
 			gw_arena_free(a);
 			return 0;
 		}

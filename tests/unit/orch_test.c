@@ -163,6 +163,11 @@ test_tmpl_parse(void)
 		{ "${a.body b}", 0, "unexpected 'b'" },
 		{ "${item.x}", 0, "has no members" },
 		{ "${a!.body}", 0, "bad step name" },
+		{ "${a.xpath(\"/x/y[@k='}']\")}", 1, NULL },
+		{ "${a.xpath(\"a\\\"b\") | number | xml}", 1, NULL },
+		{ "${a.xpath(\"\")}", 0, "an empty XPath expression" },
+		{ "${a.xpath(\"/x\"}", 0, "without its end" },
+		{ "${a.body | number ?? 0}", 1, NULL },
 	};
 	struct gw_arena	*a = gw_arena_new(0);
 	struct orch_tmpl t;
@@ -639,6 +644,24 @@ test_load(void)
 	    "s.json:1:", "a syntax error has a position");
 	load_bad("{ \"steps\": { \"a\": {} } }", "a step needs \"url\", or "
 	    "\"service\" and \"path\"", "a step without a target");
+	load_bad("{ \"steps\": { \"a\": { \"url\": \"http://h:1/\" } },"
+	    " \"response\": { \"body\": \"${a.xpath(\\\"//x[\\\")}\" } }",
+	    "${a.xpath(\"//x[\")}: ", "a bad XPath expression");
+	load_bad("{ \"steps\": { \"a\": { \"url\": \"http://h:1/\" } },"
+	    " \"response\": { \"body\": \"${a.xpath(\\\"/p:x\\\")}\" } }",
+	    "${a.xpath(\"/p:x\")}: ", "an XPath prefix not declared");
+	load_bad("{ \"steps\": { \"a\": { \"url\": \"http://h:1/\", \"foreach\": \"[]\" } },"
+	    " \"response\": { \"body\": \"${a.xpath(\\\"/x\\\")}\" } }",
+	    "expected one reference", "foreach needs a reference");
+	load_bad("{ \"steps\": { \"a\": { \"url\": \"http://h:1/\" } },"
+	    " \"response\": { \"xslt\": \"/nonexistent/x.xsl\" } }",
+	    "response.xslt: ", "a missing stylesheet");
+	load_bad("{ \"steps\": { \"a\": { \"url\": \"http://h:1/\","
+	    " \"xml_to_json\": true, \"parse\": \"json\" } } }",
+	    "\"xml_to_json\" reads XML answers", "xml_to_json and parse json");
+	load_bad("{ \"namespaces\": { \"1x\": \"urn:a\" },"
+	    " \"steps\": { \"a\": { \"url\": \"http://h:1/\" } } }",
+	    "'1x' is not a prefix", "a bad prefix");
 }
 
 static void
@@ -676,6 +699,10 @@ test_load_file(void)
  *	/notjson		200 application/json "nope"
  *	/big			200 with 300000 bytes
  *	/garbage		bytes that are not HTTP
+ *	/xml			200 application/xml, a stock document
+ *	/badxml			200 application/xml "<a>"
+ *	/soap			200, a SOAP 1.1 envelope answering GetStock
+ *	/soapfault		500, a SOAP 1.1 Client fault
  */
 
 struct tconn {
@@ -702,6 +729,7 @@ struct tsrv {
 	int		 flaky;
 	int		 requests;
 	char		 seen[8192];
+	char		 lasthead[4096];
 };
 
 static void
@@ -791,6 +819,30 @@ tconn_handle(struct tconn *c, const char *method, const char *target,
 		tconn_reply(c, 200, ctype, body, blen, 0);
 	else if (strcmp(target, "/text") == 0)
 		tconn_reply(c, 200, "text/plain", "hello", 5, 0);
+	else if (strcmp(target, "/xml") == 0) {
+		static const char x[] = "<s:stock xmlns:s=\"urn:stock\">"
+		    "<s:count>3</s:count><s:sku>b&amp;1</s:sku></s:stock>";
+
+		tconn_reply(c, 200, "application/xml", x, sizeof(x) - 1, 0);
+	} else if (strcmp(target, "/soap") == 0) {
+		static const char x[] = "<soap:Envelope xmlns:soap=\""
+		    "http://schemas.xmlsoap.org/soap/envelope/\"><soap:Body>"
+		    "<s:GetStockResponse xmlns:s=\"urn:stock\"><s:count>3"
+		    "</s:count></s:GetStockResponse></soap:Body></soap:Envelope>";
+
+		tconn_reply(c, 200, "text/xml; charset=utf-8", x, sizeof(x) - 1,
+		    0);
+	} else if (strcmp(target, "/soapfault") == 0) {
+		static const char x[] = "<soap:Envelope xmlns:soap=\""
+		    "http://schemas.xmlsoap.org/soap/envelope/\"><soap:Body>"
+		    "<soap:Fault><faultcode>soap:Client</faultcode><faultstring>"
+		    "no such sku</faultstring></soap:Fault></soap:Body>"
+		    "</soap:Envelope>";
+
+		tconn_reply(c, 500, "text/xml; charset=utf-8", x, sizeof(x) - 1,
+		    0);
+	} else if (strcmp(target, "/badxml") == 0)
+		tconn_reply(c, 200, "text/xml; charset=utf-8", "<a>", 3, 0);
 	else if (strcmp(target, "/notjson") == 0)
 		tconn_reply(c, 200, "application/json", "nope", 4, 0);
 	else if (strcmp(target, "/big") == 0) {
@@ -849,6 +901,8 @@ tconn_read(struct gw_io *io, uint32_t events)
 			tconn_close(c);
 			return;
 		}
+		(void)snprintf(c->s->lasthead, sizeof(c->s->lasthead), "%.*s",
+		    (int)hl, c->buf);
 		tconn_handle(c, method, target, c->buf + hl, clen, ctype);
 		if (!c->used)
 			return;
@@ -1255,6 +1309,132 @@ test_run_time(void)
 	    (unsigned long long)out.us);
 }
 
+static void
+test_run_xml(void)
+{
+	struct outcome	 out;
+	char		 path[300], script[2048];
+	FILE		*fp;
+
+	ok(run_script("{ \"namespaces\": { \"s\": \"urn:stock\" }, \"steps\": {"
+	    " \"x\": { \"url\": \"http://127.0.0.1:PORT/xml\" },"
+	    " \"e\": { \"method\": \"POST\", \"url\": \"http://127.0.0.1:PORT/echo\","
+	    "   \"headers\": { \"Content-Type\": \"application/xml\" },"
+	    "   \"body\": \"<q sku=\\\"${x.xpath(\\\"string(//s:sku)\\\") | xml}\\\"/>\" } },"
+	    " \"response\": { \"json\": {"
+	    "   \"n\": \"${x.xpath(\\\"string(/s:stock/s:count)\\\") | number}\","
+	    "   \"c\": \"${x.xpath(\\\"count(//s:*)\\\")}\","
+	    "   \"none\": \"${x.xpath(\\\"/s:stock/s:price\\\") ?? 0}\","
+	    "   \"echo\": \"${e.xpath(\\\"string(/q/@sku)\\\")}\","
+	    "   \"raw\": \"${e.body}\" } } }",
+	    NULL, NULL, 0, &out) == 0, "XPath on XML answers");
+	is_str(out.body, "{\"n\":3,\"c\":\"3\",\"none\":0,\"echo\":\"b&1\","
+	    "\"raw\":\"<q sku=\\\"b&amp;1\\\"/>\"}\n", "typed, counted, defaulted, "
+	    "escaped");
+
+	ok(run_script("{ \"steps\": {"
+	    " \"x\": { \"url\": \"http://127.0.0.1:PORT/xml\", \"xml_to_json\": true } },"
+	    " \"response\": { \"json\": \"${x.body}\" } }",
+	    NULL, NULL, 0, &out) == 0, "xml_to_json");
+	is_str(out.body, "{\"stock\":{\"count\":\"3\",\"sku\":\"b&1\"}}\n",
+	    "an XML answer as JSON");
+
+	ok(run_script("{ \"steps\": {"
+	    " \"x\": { \"url\": \"http://127.0.0.1:PORT/badxml\" } } }",
+	    NULL, NULL, 0, &out) == 0 && out.status == 502 &&
+	    strstr(out.body, "with a body that is not XML") != NULL,
+	    "a body that is not XML: %s", out.body);
+
+	/* a stylesheet composes from every result */
+	(void)snprintf(path, sizeof(path), "%s/compose.xsl", scratch);
+	if ((fp = fopen(path, "w")) == NULL)
+		return;
+	fputs("<xsl:stylesheet version=\"1.0\" "
+	    "xmlns:xsl=\"http://www.w3.org/1999/XSL/Transform\" "
+	    "xmlns:s=\"urn:stock\" exclude-result-prefixes=\"s\">"
+	    "<xsl:output method=\"xml\" omit-xml-declaration=\"yes\"/>"
+	    "<xsl:template match=\"/orchestration\">"
+	    "<item id=\"{request/param[@name='id']/@value}\">"
+	    "<sku><xsl:value-of select=\"step[@name='l']/body/sku\"/></sku>"
+	    "<count><xsl:value-of select=\"step[@name='x']/body/s:stock/s:count\"/></count>"
+	    "<first><xsl:value-of select=\"step[@name='l']/body/list[1]\"/></first>"
+	    "<skipped><xsl:value-of select=\"step[@name='no']/@state\"/></skipped>"
+	    "</item></xsl:template></xsl:stylesheet>", fp);
+	fclose(fp);
+	{
+		struct gw_orch_request	rq;
+		struct gw_orch_param	p = { GW_STR("id"), GW_STR("5") };
+
+		memset(&rq, 0, sizeof(rq));
+		rq.params = &p;
+		rq.nparams = 1;
+		(void)snprintf(script, sizeof(script), "{ \"steps\": {"
+		    " \"l\": { \"url\": \"http://127.0.0.1:PORT/item/5\" },"
+		    " \"x\": { \"url\": \"http://127.0.0.1:PORT/xml\" },"
+		    " \"no\": { \"url\": \"http://127.0.0.1:PORT/xml\", \"when\": false } },"
+		    " \"response\": { \"xslt\": \"%s\" } }", path);
+		ok(run_script(script, &rq, NULL, 0, &out) == 0 &&
+		    out.status == 200, "a stylesheet composes");
+	}
+	is_str(out.body, "<item id=\"5\"><sku>s-5</sku><count>3</count>"
+	    "<first>a</first><skipped>skipped</skipped></item>\n",
+	    "from the request, JSON and XML answers, and states");
+	ok(strstr(out.headers, "Content-Type: application/xml") != NULL,
+	    "with the stylesheet's type");
+	(void)unlink(path);
+}
+
+static void
+test_run_soap(void)
+{
+	static const char med[] =
+	    "   \"mediate\": {"
+	    "     \"request\": [ { \"json2xml\": { \"root\": \"GetStock\","
+	    "                                   \"namespace\": \"urn:stock\" } },"
+	    "                  { \"soap_wrap\": { \"version\": \"1.1\","
+	    "                                    \"action\": \"urn:stock#GetStock\" } } ],"
+	    "     \"response\": [ { \"soap_unwrap\": {} }, { \"xml2json\": {} } ] }";
+	struct outcome	out;
+	char		script[2048];
+
+	srv.seen[0] = '\0';
+	(void)snprintf(script, sizeof(script), "{ \"steps\": {"
+	    " \"l\": { \"url\": \"http://127.0.0.1:PORT/item/8\" },"
+	    " \"stock\": { \"method\": \"POST\", \"url\": \"http://127.0.0.1:PORT/soap\","
+	    "   \"json\": { \"sku\": \"${l.body/sku}\" }, %s } },"
+	    " \"response\": { \"json\": { \"count\": \"${stock.body/GetStockResponse/count | number}\","
+	    "   \"whole\": \"${stock.body}\" } } }", med);
+	ok(run_script(script, NULL, NULL, 0, &out) == 0 && out.status == 200,
+	    "a SOAP call through mediations: %s", out.body);
+	is_str(out.body, "{\"count\":3,\"whole\":{\"GetStockResponse\":{\"count\":"
+	    "\"3\"}}}\n", "the answer unwrapped and converted");
+	ok(strstr(srv.lasthead, "Content-Type: text/xml") != NULL &&
+	    strstr(srv.lasthead, "SOAPAction: \"urn:stock#GetStock\"") != NULL,
+	    "sent as SOAP 1.1, with its action");
+	ok(strstr(srv.seen, "<soap:Envelope") != NULL &&
+	    strstr(srv.seen, "<GetStock xmlns=\"urn:stock\"><sku>s-8</sku>"
+	    "</GetStock>") != NULL, "the request wrapped");
+
+	(void)snprintf(script, sizeof(script), "{ \"steps\": {"
+	    " \"stock\": { \"method\": \"POST\", \"url\": \"http://127.0.0.1:PORT/soapfault\","
+	    "   \"json\": { \"sku\": \"x\" }, %s } } }", med);
+	ok(run_script(script, NULL, NULL, 0, &out) == 0 && out.status == 502 &&
+	    strcmp(out.step, "stock") == 0 && strstr(out.body,
+	    "answered 500 with a SOAP fault") != NULL &&
+	    strstr(out.body, "no such sku") != NULL, "a SOAP fault fails the "
+	    "step, saying what: %s", out.body);
+	load_bad("{ \"steps\": { \"a\": { \"url\": \"http://h:1/\","
+	    " \"mediate\": { \"request\": [ { \"json2xml\": {} } ] } } } }",
+	    "a request mediation needs a body", "a request mediation without "
+	    "a body");
+	load_bad("{ \"steps\": { \"a\": { \"url\": \"http://h:1/\","
+	    " \"mediate\": { \"response\": [ { \"json2xmll\": {} } ] } } } }",
+	    "steps.a.mediate.response", "a bad mediation step");
+	load_bad("{ \"steps\": { \"a\": { \"url\": \"http://h:1/\","
+	    " \"mediate\": { \"response\": \"/nonexistent/m.json\" } } } }",
+	    "steps.a.mediate.response: ", "a missing mediation file");
+}
+
 /* Two failures at once: the first in script order is reported. */
 static void
 test_run_determinism(void)
@@ -1435,7 +1615,8 @@ test_reqdoc(void)
 static void
 test_nomem(void)
 {
-	static const char script[] = "{ \"services\": { \"s\": \"http://h:1/b\" },"
+	static const char script[] = "{ \"namespaces\": { \"p\": \"urn:p\" },"
+	    " \"services\": { \"s\": \"http://h:1/b\" },"
 	    " \"steps\": {"
 	    " \"a\": { \"url\": \"http://h:1/x/${request.params.id}?q=${request.query.q ?? 1}\","
 	    "   \"headers\": { \"X\": \"${request.headers.x}\" } },"
@@ -1444,7 +1625,8 @@ test_nomem(void)
 	    "   \"when\": { \"and\": [\"${a.ok}\", { \"eq\": [1, 1] }] },"
 	    "   \"expect\": [\"2xx\", 404], \"optional\": true, \"fallback\": 0 } },"
 	    " \"response\": { \"status\": \"${a.status}\", \"headers\": { \"Y\": \"${b.status}\" },"
-	    "   \"json\": { \"b\": \"${b.body}\" } } }";
+	    "   \"json\": { \"b\": \"${b.body}\","
+	    "     \"x\": \"${a.xpath(\\\"string(/p:x)\\\") | number ?? 0}\" } } }";
 	struct gw_orch	*o;
 	struct gw_err	 err;
 	int		 n, crashed = 0, done = 0;
@@ -1497,6 +1679,8 @@ main(void)
 	test_run_parallel();
 	test_run_faults();
 	test_run_time();
+	test_run_xml();
+	test_run_soap();
 	test_run_determinism();
 	test_record_replay();
 	gw_orch_env_free(env);
