@@ -312,8 +312,9 @@ test_expect_success STRACE,HELPERS 'that can fail: ~@network-io refuses accept4'
 
 # glibc's getaddrinfo() with AI_ADDRCONFIG asks the kernel for the host's
 # addresses over a NETLINK_ROUTE socket; when RestrictAddressFamilies=
-# refuses it, glibc takes both IPv4 and IPv6 as configured (check_pf.c),
-# and gw's client retries without AI_ADDRCONFIG.  That one is expected.
+# refuses it, glibc takes both IPv4 and IPv6 as configured, and gw's
+# client would retry without AI_ADDRCONFIG anyway.  That one is expected,
+# and the test after shows names still resolve without it.
 test_expect_success STRACE,HELPERS 'its sockets are of RestrictAddressFamilies=' '
 	families=$(sed -n "s/^RestrictAddressFamilies=//p" "$UNIT") &&
 	test -n "$families" &&
@@ -330,6 +331,16 @@ test_expect_success STRACE,HELPERS 'its sockets are of RestrictAddressFamilies='
 			;;
 		esac
 	done <sockets
+'
+
+test_expect_success STRACE,HELPERS 'upstream names resolve with every socket refused' '
+	strace -f -qq -o refused.trace -e trace=socket \
+	    -e inject=socket:error=EAFNOSUPPORT "$SERVE" --check -c gw.json &&
+	grep -q "socket(AF_NETLINK.*EAFNOSUPPORT.*INJECTED" refused.trace &&
+	sed "s|http://localhost:[0-9]*|http://nonexistent.invalid:80|" gw.json \
+	    >unknown.json &&
+	test_expect_code 78 "$SERVE" --check -c unknown.json 2>err &&
+	grep -q "cannot resolve .nonexistent.invalid." err
 '
 
 test_expect_success STRACE,HELPERS 'it opens no file to write (ProtectSystem=strict)' '
