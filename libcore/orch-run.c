@@ -1617,10 +1617,13 @@ attempt_start(struct call *c)
 	c->is_json = 0;
 	c->sent = 0;
 	gw_buf_reset(&c->rbody);
-	inflight(run, c, others, sizeof(others));
-	trace(run, "start   %s  %s %s%s%s%s", call_label(c, label,
-	    sizeof(label)), st->method, c->url, c->attempt > 1 ?
-	    "  (again)" : "", others[0] != '\0' ? "  with " : "", others);
+	call_label(c, label, sizeof(label));
+	if (run->opts.trace != NULL) {
+		inflight(run, c, others, sizeof(others));
+		trace(run, "start   %s  %s %s%s%s%s", label, st->method, c->url,
+		    c->attempt > 1 ? "  (again)" : "", others[0] != '\0' ?
+		    "  with " : "", others);
+	}
 	if (run->opts.replay != NULL) {
 		struct orch_exchange key;
 
@@ -1708,7 +1711,10 @@ call_end(struct call *c, int ok, const char *msg, int retryable)
 	uint64_t		 now = gw_loop_now(run->loop), wait;
 	char			 label[128];
 
-	call_label(c, label, sizeof(label));
+	if (run->opts.trace != NULL)
+		call_label(c, label, sizeof(label));
+	else
+		label[0] = '\0';
 	if (!ok && retryable && st->idempotent && c->attempt <= st->retries &&
 	    !run->failing) {
 		wait = (uint64_t)st->backoff_ms * 1000 << (c->attempt - 1);

@@ -797,8 +797,8 @@ add_target(struct ld *l, const char *name, const char *url,
 		}
 		t->resolved = 1;
 	}
-	t->t.keepalive = 64;
-	t->t.keepalive_ms = 60000;
+	t->t.keepalive = 256;	/* as gw.conf(5) upstreams */
+	t->t.keepalive_ms = 30000;
 	t->name = name;
 	return (ssize_t)o->ntargets++;
 }
