@@ -28,7 +28,7 @@ static void
 test_keyfile(void)
 {
 	struct gw_keyfile	*kf;
-	struct gw_err		 err;
+	struct gw_err		 err = { 0 };
 	const char		*c, *g;
 	char			 line[GW_KEYFILE_LINE_MAX], file[4096];
 	static const char	*bad[] = {
@@ -89,7 +89,7 @@ static void
 test_htpasswd(void)
 {
 	struct gw_htpasswd	*h;
-	struct gw_err		 err;
+	struct gw_err		 err = { 0 };
 	const char		*g;
 	const char		*file =
 	    "# users\n"

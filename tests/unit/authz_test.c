@@ -22,7 +22,7 @@ int
 main(void)
 {
 	struct gw_cidrs		*c;
-	struct gw_err		 err;
+	struct gw_err		 err = { 0 };
 	struct gw_ipaddr	 a, b;
 	const char		*list = "10.0.0.0/8, 192.168.1.7\n"
 	    "2001:db8::/32 # documentation\n fe80::1/128,0.0.0.0/32";

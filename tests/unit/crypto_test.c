@@ -8,6 +8,7 @@
 #include "crypto.h"
 #include "err.h"
 #include "tap.h"
+#include "test-keys.h"
 
 static void
 test_hashes(void)
@@ -80,16 +81,27 @@ test_b64(void)
 	ok(gw_b64_decode("Zm-v", 4, dec, &n) == -1, "'-' not in std");
 }
 
+/* A key of type; RSA ones come from test-keys.h (second: the other one). */
+static int
+new_key(const char *type, int second, struct gw_key **k, struct gw_err *err)
+{
+	const char *pem = second ? TEST_RSA_KEY_B : TEST_RSA_KEY_A;
+
+	if (strcmp(type, "RSA") == 0)
+		return gw_key_from_pem(pem, strlen(pem), k, err);
+	return gw_key_generate(type, k, err);
+}
+
 static void
 sign_verify(const char *type, enum gw_alg alg, enum gw_alg other)
 {
 	struct gw_key	*k = NULL, *pub = NULL, *k2 = NULL;
-	struct gw_err	 err;
+	struct gw_err	 err = { 0 };
 	unsigned char	 sig[GW_SIG_MAX];
 	size_t		 siglen;
 	char		*pem = NULL;
 
-	if (!ok(gw_key_generate(type, &k, &err) == 0, "generate %s", type)) {
+	if (!ok(new_key(type, 0, &k, &err) == 0, "a %s key", type)) {
 		printf("# %s\n", err.msg);
 		return;
 	}
@@ -113,7 +125,7 @@ sign_verify(const char *type, enum gw_alg alg, enum gw_alg other)
 	ok(pub != NULL && !gw_key_can_sign(pub) &&
 	    gw_verify(pub, alg, "message", 7, sig, siglen),
 	    "the public key verifies");
-	ok(gw_key_generate(type, &k2, &err) == 0 &&
+	ok(new_key(type, 1, &k2, &err) == 0 &&
 	    !gw_verify(k2, alg, "message", 7, sig, siglen),
 	    "another %s key does not", type);
 	free(pem);
@@ -126,7 +138,7 @@ static void
 test_signatures(void)
 {
 	struct gw_key	*h = NULL, *r = NULL;
-	struct gw_err	 err;
+	struct gw_err	 err = { 0 };
 	unsigned char	 sig[GW_SIG_MAX];
 	size_t		 siglen;
 	char		*pem;
@@ -149,7 +161,7 @@ test_signatures(void)
 	ok(!gw_verify(h, GW_ALG_HS256, "m", 1, sig, siglen),
 	    "an HS384 MAC is not an HS256 one");
 	/* algorithm confusion: an RSA public key's PEM used as a secret */
-	ok(gw_key_generate("RSA", &r, &err) == 0 &&
+	ok(new_key("RSA", 0, &r, &err) == 0 &&
 	    (pem = gw_key_to_pem(r, &err)) != NULL, "an RSA key and its PEM");
 	siglen = gw_hmac(GW_ALG_HS256, pem, strlen(pem), "m", 1, sig);
 	ok(!gw_verify(r, GW_ALG_HS256, "m", 1, sig, siglen),
@@ -159,6 +171,9 @@ test_signatures(void)
 	free(pem);
 	gw_key_free(r);
 	gw_key_free(h);
+	ok(gw_key_generate("RSA", &r, &err) == 0 && gw_key_kind(r) == GW_KEY_RSA &&
+	    gw_key_can_sign(r), "a new RSA key");
+	gw_key_free(r);
 	ok(gw_key_from_pem("nonsense", 8, &h, &err) == -1 && h == NULL,
 	    "a non-PEM is refused: %s", err.msg);
 	is_int(gw_alg_parse(GW_STR("none")), -1, "alg none is unknown");
@@ -173,7 +188,7 @@ test_jwk(void)
 	    "Ed25519", "Ed448" };
 	enum gw_alg	 algs[] = { GW_ALG_RS512, GW_ALG_ES256, GW_ALG_ES384,
 	    GW_ALG_ES512, GW_ALG_EDDSA, GW_ALG_EDDSA };
-	struct gw_err	 err;
+	struct gw_err	 err = { 0 };
 	struct gw_keyset *ks;
 	size_t		 skipped;
 
@@ -183,7 +198,7 @@ test_jwk(void)
 		unsigned char	 sig[GW_SIG_MAX];
 		size_t		 siglen;
 
-		if (gw_key_generate(types[i], &k, &err) == -1 ||
+		if (new_key(types[i], 0, &k, &err) == -1 ||
 		    gw_key_set_kid(k, "k\"1") == -1 ||
 		    (jwk = gw_key_to_jwk(k, &err)) == NULL) {
 			ok(0, "a %s JWK: %s", types[i], err.msg);

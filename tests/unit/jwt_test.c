@@ -10,6 +10,7 @@
 #include "json.h"
 #include "jwt.h"
 #include "tap.h"
+#include "test-keys.h"
 
 #define NOW	1700000000
 
@@ -21,7 +22,7 @@ static enum gw_jwt_why
 check(const char *tok, const struct gw_jwt_rules *r, const struct gw_keyset *ks)
 {
 	struct gw_jwt	*t;
-	struct gw_err	 err;
+	struct gw_err	 err = { 0 };
 	enum gw_jwt_why	 why;
 
 	if (gw_jwt_parse(tok, strlen(tok), &t, &err) == -1)
@@ -35,7 +36,7 @@ static char *
 make(const struct gw_key *k, enum gw_alg alg, const char *kid,
     const char *payload)
 {
-	struct gw_err	 err;
+	struct gw_err	 err = { 0 };
 	char		*t = gw_jwt_sign(k, alg, kid, payload, &err);
 
 	if (t == NULL)
@@ -55,7 +56,7 @@ test_rfc7515(void)
 	    "bwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow\"}";
 	struct gw_keyset	*ks;
 	struct gw_jwt		*t;
-	struct gw_err		 err;
+	struct gw_err		 err = { 0 };
 	struct gw_jwt_rules	 r;
 	char			 joe[] = "joe", *iss[] = { joe };
 
@@ -89,7 +90,7 @@ test_refusals(void)
 	char			*req[] = { s0 };
 	char			*t, buf[4096];
 	struct gw_keyset	*only_rsa;
-	struct gw_err		 err;
+	struct gw_err		 err = { 0 };
 	struct gw_key		*pub;
 	char			*pem;
 	const char		*good = "{\"sub\":\"alice\",\"iss\":"
@@ -157,7 +158,8 @@ test_refusals(void)
 	{
 		struct gw_key *other;
 
-		ok(gw_key_generate("RSA", &other, &err) == 0, "another key");
+		ok(gw_key_from_pem(TEST_RSA_KEY_B, strlen(TEST_RSA_KEY_B), &other,
+		    &err) == 0, "another key");
 		t = make(other, GW_ALG_RS256, "r1", good);
 		is_int(check(t, &r, keys), GW_JWT_SIGNATURE,
 		    "signed by another key: refused");
@@ -267,7 +269,7 @@ test_malformed(void)
 		"eyJhbGciOiJIUzI1NiIsImFsZyI6IkhTMjU2In0.e30.AAAA",
 	};
 	struct gw_jwt	*t;
-	struct gw_err	 err;
+	struct gw_err	 err = { 0 };
 	char		*big;
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -286,12 +288,13 @@ test_malformed(void)
 int
 main(void)
 {
-	struct gw_err	err;
+	struct gw_err	err = { 0 };
 	struct gw_key	*pub;
 	char		*pem;
 
 	keys = gw_keyset_new();
-	if (gw_key_generate("RSA", &rsa, &err) == -1 ||
+	if (gw_key_from_pem(TEST_RSA_KEY_A, strlen(TEST_RSA_KEY_A), &rsa,
+	    &err) == -1 ||
 	    gw_key_generate("P-256", &ec, &err) == -1 ||
 	    gw_key_from_secret("0123456789abcdef0123456789abcdef", 32, &hmac,
 	    &err) == -1) {

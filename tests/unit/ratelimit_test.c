@@ -18,7 +18,7 @@ static void
 test_specs(void)
 {
 	struct gw_rl_spec	s;
-	struct gw_err		err;
+	struct gw_err		err = { 0 };
 	static const char	*bad[] = { "100", "/s", "0/s", "10/year",
 	    "10/0s", "-1/s", "10/s ", "5/10x", "2000000/ms", "1/400day" };
 
@@ -85,7 +85,7 @@ test_zone(void)
 {
 	struct gw_rl_zone	*z;
 	struct gw_rl_result	 r;
-	struct gw_err		 err;
+	struct gw_err		 err = { 0 };
 	int			*counts, n = 0, status;
 	const int		 procs = 4, tries = 500;
 	uint64_t		 now = gw_clock_us();
