@@ -312,6 +312,16 @@ friendly_options(const struct args *a, struct gw_jx_friendly *f,
 	return rc;
 }
 
+/* Output as it is made (see cmd_convert). */
+static int
+flush_out(void *arg, const char *p, size_t len, struct gw_err *err)
+{
+	(void)arg;
+	if (fwrite(p, 1, len, stdout) != len)
+		return gw_err_sys(err, "cannot write the output");
+	return 0;
+}
+
 static int
 cmd_convert(const struct args *a, const char *file)
 {
@@ -337,6 +347,13 @@ cmd_convert(const struct args *a, const char *file)
 			goto out;
 		}
 		f.o.origin = file;
+		/*
+		 * XML -> JSON reads the whole document before it writes:
+		 * its output can go as it is made, and a document that is
+		 * not well-formed still leaves nothing on stdout.
+		 */
+		if (a->cmd == C_XML2JSON)
+			f.o.flush = flush_out;
 		rc = a->cmd == C_JSON2XML ? gw_jx_friendly_json_to_xml(in.p,
 		    in.len, &f, &out, &err) : gw_jx_friendly_xml_to_json(in.p,
 		    in.len, &f, &out, &err);

@@ -606,6 +606,84 @@ put_attr(struct fj *c, struct fframe *el, const char *key, size_t klen,
 	return 0;
 }
 
+/*
+ * Moving a finished frame's output up without copying it when we can: a
+ * large document would otherwise be copied once per level, and held as
+ * many times.
+ */
+
+/* src's bytes into dest: dest takes src's memory when it is empty. */
+static int
+move_into(struct gw_buf *dest, struct gw_buf *src, struct gw_err *err)
+{
+	if (dest->len == 0) {
+		struct gw_buf	tmp = *dest;
+		size_t		max = dest->max;
+
+		*dest = *src;
+		*src = tmp;
+		dest->max = max;
+		gw_buf_reset(src);
+		if (dest->len > dest->max)
+			return gw_err_set(err, GW_E_LIMIT, "buffer limit of %zu "
+			    "bytes reached", dest->max);
+		return 0;
+	}
+	if (gw_buf_append_str(dest, gw_buf_str(src), err) == -1)
+		return -1;
+	if (src->cap > 64 * 1024)
+		gw_buf_release(src);
+	return 0;
+}
+
+/* Put p[0..len) before the bytes of b. */
+static int
+prepend(struct gw_buf *b, const char *p, size_t len, struct gw_err *err)
+{
+	if (len == 0)
+		return 0;
+	if (gw_buf_reserve(b, len, err) == -1)
+		return -1;
+	if (b->len > 0)
+		memmove(b->p + len, b->p, b->len);
+	memcpy(b->p, p, len);
+	b->len += len;
+	return 0;
+}
+
+/*
+ * The element "<name a b>text body</name>" into dest, made around body in
+ * its own memory (then moved), as put_elem() would write it.
+ */
+static int
+wrap_into(struct gw_buf *dest, const char *name, const struct gw_buf *a,
+    const struct gw_buf *b, const struct gw_buf *text, struct gw_buf *body,
+    struct gw_err *err)
+{
+	struct gw_buf	head;
+	int		rc = -1;
+
+	if (body->len < 64 * 1024 || dest->len > 0)
+		return put_elem(dest, name, a, b, text, body, err);
+	gw_buf_init(&head, 0);
+	if (gw_buf_putc(&head, '<', err) == -1 ||
+	    gw_buf_puts(&head, name, err) == -1 ||
+	    (a != NULL && gw_buf_append_str(&head, gw_buf_str(a), err) == -1) ||
+	    (b != NULL && gw_buf_append_str(&head, gw_buf_str(b), err) == -1) ||
+	    gw_buf_putc(&head, '>', err) == -1 ||
+	    (text != NULL && gw_buf_append_str(&head, gw_buf_str(text),
+	    err) == -1))
+		goto out;
+	if (prepend(body, head.p, head.len, err) == -1 ||
+	    gw_buf_printf(body, err, "</%s>", name) == -1 ||
+	    move_into(dest, body, err) == -1)
+		goto out;
+	rc = 0;
+ out:
+	gw_buf_release(&head);
+	return rc;
+}
+
 /* Finish the frame on top: write it where it goes and pop it. */
 static int
 fj_finish(struct fj *c, struct gw_err *err)
@@ -621,7 +699,7 @@ fj_finish(struct fj *c, struct gw_err *err)
 	switch (fr->kind) {
 	case K_ELEM:
 		if ((fr->root && ns_attr(f, &nsb, err) == -1) ||
-		    put_elem(dest, fr->name.p, &nsb, &fr->head, &fr->text,
+		    wrap_into(dest, fr->name.p, &nsb, &fr->head, &fr->text,
 		    &fr->body, err) == -1)
 			rc = -1;
 		else if (count != NULL)
@@ -629,13 +707,12 @@ fj_finish(struct fj *c, struct gw_err *err)
 		break;
 	case K_ARRAY:
 		if (fr->wrap.len > 0) {
-			if (put_elem(dest, fr->wrap.p, NULL, NULL, NULL,
+			if (wrap_into(dest, fr->wrap.p, NULL, NULL, NULL,
 			    &fr->body, err) == -1)
 				rc = -1;
 			else if (count != NULL)
 				(*count)++;
-		} else if (gw_buf_append_str(dest, gw_buf_str(&fr->body),
-		    err) == -1)
+		} else if (move_into(dest, &fr->body, err) == -1)
 			rc = -1;
 		else if (count != NULL)
 			*count += fr->nelems;
@@ -643,17 +720,23 @@ fj_finish(struct fj *c, struct gw_err *err)
 	case K_DOC:
 		if (fr->head.len == 0 && fr->text.len == 0 &&
 		    fr->nelems == 1) {
-			/* one element: it is the root */
+			/* one element: it is the root, the namespace on it */
 			size_t at = strcspn(fr->body.p, " />");
 
 			if (ns_attr(f, &nsb, err) == -1 ||
-			    gw_buf_append(dest, fr->body.p, at, err) == -1 ||
-			    gw_buf_append_str(dest, gw_buf_str(&nsb), err) ==
-			    -1 || gw_buf_append(dest, fr->body.p + at,
-			    fr->body.len - at, err) == -1)
+			    gw_buf_reserve(&fr->body, nsb.len, err) == -1) {
+				rc = -1;
+				break;
+			}
+			memmove(fr->body.p + at + nsb.len, fr->body.p + at,
+			    fr->body.len - at);
+			if (nsb.len > 0)
+				memcpy(fr->body.p + at, nsb.p, nsb.len);
+			fr->body.len += nsb.len;
+			if (move_into(dest, &fr->body, err) == -1)
 				rc = -1;
 		} else if (ns_attr(f, &nsb, err) == -1 ||
-		    put_elem(dest, f->object_root, &nsb, &fr->head, &fr->text,
+		    wrap_into(dest, f->object_root, &nsb, &fr->head, &fr->text,
 		    &fr->body, err) == -1)
 			rc = -1;
 		break;
@@ -924,11 +1007,14 @@ gw_jx_friendly_json_to_xml(const char *json, size_t len,
 		    err) == -1)
 			goto out;
 	} else {
-		if (!(f->o.flags & GW_JX_NO_DECL) && gw_buf_puts(out,
-		    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", err) == -1)
+		static const char decl[] =
+		    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+
+		if (!(f->o.flags & GW_JX_NO_DECL) && prepend(&doc, decl,
+		    sizeof(decl) - 1, err) == -1)
 			goto out;
-		if (gw_buf_append_str(out, gw_buf_str(&doc), err) == -1 ||
-		    gw_buf_putc(out, '\n', err) == -1)
+		if (gw_buf_putc(&doc, '\n', err) == -1 ||
+		    move_into(out, &doc, err) == -1)
 			goto out;
 	}
 	if (gw_jxi_out_flush(&o, 1, err) == -1)
@@ -1044,17 +1130,32 @@ intern(struct intern *t, const char *p, size_t len, uint32_t *id,
 	return 0;
 }
 
+/*
+ * A node is seven integers (28 bytes): documents made of many small
+ * elements are common, and the tree is most of the memory used.  Text
+ * offsets are 32 bits: the text of a document converted this way stays
+ * under 4 GiB.
+ */
+#define TL_NIL		0x80000000u	/* xsi:nil="true" */
+#define TL_BLANK	0x40000000u	/* its text is white space */
+#define TL_LEN		0x3fffffffu
+
 struct tnode {
 	uint32_t	key, qn;
-	uint32_t	first, last, next;
+	uint32_t	first, next;
+	uint32_t	extra;		/* 1 + index into xt->x; 0: none */
+	uint32_t	text;		/* offset in xt->text */
+	uint32_t	tl;		/* length | TL_NIL | TL_BLANK */
+};
+
+/* Attributes and namespace declarations of the nodes that have any. */
+struct textra {
 	uint32_t	attr0, nattr, ns0, nns;
-	uint8_t		nil, blank;
-	size_t		text, textlen;
 };
 
 struct tattr {
 	uint32_t	key;
-	size_t		val, len;
+	uint32_t	val, len;
 };
 
 struct group {
@@ -1070,8 +1171,11 @@ struct xt {
 	size_t				 na, capa;
 	struct tattr			*ns;	/* key: prefix; val: uri */
 	size_t				 nns, capns;
+	struct textra			*x;
+	size_t				 nx, capx;
 	struct gw_buf			 text;
-	uint32_t			*stack;
+	uint32_t			*stack;	/* open elements */
+	uint32_t			*lastc;	/* their last child so far */
 	size_t				 depth, capstack;
 	struct gw_buf			*scratch;
 	size_t				 capscratch;
@@ -1104,6 +1208,24 @@ grow(void **p, size_t *cap, size_t need, size_t size, struct gw_err *err)
 	return 0;
 }
 
+static const struct textra no_extra;
+
+static const struct textra *
+xof(const struct xt *t, const struct tnode *nd)
+{
+	return nd->extra != 0 ? &t->x[nd->extra - 1] : &no_extra;
+}
+
+/* The offset the next text will have, if it fits in 32 bits. */
+static int
+text_at(struct xt *t, size_t len, uint32_t *off, struct gw_err *err)
+{
+	if (t->text.len > UINT32_MAX - len)
+		return gw_err_set(err, GW_E_LIMIT, "more than 4 GiB of text");
+	*off = (uint32_t)t->text.len;
+	return 0;
+}
+
 /* The JSON key of a name: "p<sep>local" or "local". */
 static int
 key_of(struct xt *t, const char *prefix, const char *local, uint32_t *id,
@@ -1133,7 +1255,9 @@ xt_start(void *arg, const struct gw_xml_start *e, struct gw_err *err)
 	struct xt			*t = arg;
 	const struct gw_jx_friendly	*f = t->f;
 	struct tnode			*nd;
-	uint32_t			 id, parent;
+	struct textra			 x;
+	uint32_t			 id;
+	size_t				 oldcap = t->capstack;
 
 	if (t->nn == 0)
 		t->nn = 1;	/* node 0 means none */
@@ -1141,9 +1265,13 @@ xt_start(void *arg, const struct gw_xml_start *e, struct gw_err *err)
 		return gw_err_set(err, GW_E_LIMIT, "too many elements");
 	if (grow((void **)&t->n, &t->capn, t->nn + 1, sizeof(*t->n),
 	    err) == -1 ||
-	    grow((void **)&t->stack, &t->capstack, t->depth + 1,
-	    sizeof(*t->stack), err) == -1)
+	    grow((void **)&t->lastc, &t->capstack, t->depth + 1,
+	    sizeof(*t->lastc), err) == -1)
 		return -1;
+	/* lastc grew: stack grows alike (the same capacity) */
+	if (t->capstack != oldcap && (t->stack = reallocarray(t->stack,
+	    t->capstack, sizeof(*t->stack))) == NULL)
+		return gw_err_set(err, GW_E_NOMEM, "out of memory");
 	if (t->depth + 1 > t->capscratch) {
 		size_t		 old = t->capscratch;
 		struct gw_buf	*s;
@@ -1165,14 +1293,17 @@ xt_start(void *arg, const struct gw_xml_start *e, struct gw_err *err)
 	    gw_buf_puts(&t->name, e->local, err) == -1 ||
 	    intern(&t->qns, t->name.p, t->name.len, &nd->qn, err) == -1)
 		return -1;
-	nd->attr0 = (uint32_t)t->na;
+	memset(&x, 0, sizeof(x));
+	x.attr0 = (uint32_t)t->na;
 	for (size_t i = 0; i < e->nattrs; i++) {
 		const struct gw_xml_attr	*a = &e->attrs[i];
 		struct tattr			*ta;
+		size_t				 vl;
 
 		if (f->nil && a->uri != NULL && strcmp(a->uri,
 		    GW_XML_NS_XSI) == 0 && strcmp(a->local, "nil") == 0) {
-			nd->nil = truthy(a->value);
+			if (truthy(a->value))
+				nd->tl |= TL_NIL;
 			continue;
 		}
 		if (grow((void **)&t->a, &t->capa, t->na + 1, sizeof(*t->a),
@@ -1181,18 +1312,21 @@ xt_start(void *arg, const struct gw_xml_start *e, struct gw_err *err)
 		ta = &t->a[t->na];
 		if (key_of(t, a->prefix, a->local, &ta->key, err) == -1)
 			return -1;
-		ta->val = t->text.len;
-		ta->len = strlen(a->value);
-		if (gw_buf_append(&t->text, a->value, ta->len, err) == -1)
+		vl = strlen(a->value);
+		if (text_at(t, vl, &ta->val, err) == -1)
+			return -1;
+		ta->len = (uint32_t)vl;
+		if (gw_buf_append(&t->text, a->value, vl, err) == -1)
 			return -1;
 		t->na++;
-		nd->nattr++;
+		x.nattr++;
 	}
-	nd->ns0 = (uint32_t)t->nns;
+	x.ns0 = (uint32_t)t->nns;
 	for (size_t i = 0; f->ns_block != NULL && i < e->nnsdecl; i++) {
 		const char	*pfx = e->nsdecl[2 * i];
 		const char	*uri = e->nsdecl[2 * i + 1];
 		struct tattr	*ta;
+		size_t		 ul;
 
 		if (pfx == NULL && f->ns_default == NULL)
 			continue;
@@ -1203,23 +1337,34 @@ xt_start(void *arg, const struct gw_xml_start *e, struct gw_err *err)
 		pfx = pfx != NULL ? pfx : f->ns_default;
 		if (intern(&t->keys, pfx, strlen(pfx), &ta->key, err) == -1)
 			return -1;
-		ta->val = t->text.len;
-		ta->len = uri != NULL ? strlen(uri) : 0;
-		if (gw_buf_append(&t->text, uri != NULL ? uri : "", ta->len,
+		ul = uri != NULL ? strlen(uri) : 0;
+		if (text_at(t, ul, &ta->val, err) == -1)
+			return -1;
+		ta->len = (uint32_t)ul;
+		if (gw_buf_append(&t->text, uri != NULL ? uri : "", ul,
 		    err) == -1)
 			return -1;
 		t->nns++;
-		nd->nns++;
+		x.nns++;
+	}
+	if (x.nattr > 0 || x.nns > 0) {
+		if (grow((void **)&t->x, &t->capx, t->nx + 1, sizeof(*t->x),
+		    err) == -1)
+			return -1;
+		t->x[t->nx++] = x;
+		nd->extra = (uint32_t)t->nx;
 	}
 	if (t->depth > 0) {
-		parent = t->stack[t->depth - 1];
-		if (t->n[parent].last != 0)
-			t->n[t->n[parent].last].next = id;
+		uint32_t parent = t->stack[t->depth - 1];
+
+		if (t->lastc[t->depth - 1] != 0)
+			t->n[t->lastc[t->depth - 1]].next = id;
 		else
 			t->n[parent].first = id;
-		t->n[parent].last = id;
+		t->lastc[t->depth - 1] = id;
 	}
 	gw_buf_reset(&t->scratch[t->depth]);
+	t->lastc[t->depth] = 0;
 	t->stack[t->depth++] = id;
 	return 0;
 }
@@ -1239,16 +1384,27 @@ xt_end(void *arg, struct gw_err *err)
 	uint32_t	 id = t->stack[--t->depth];
 	struct gw_buf	*s = &t->scratch[t->depth];
 	struct tnode	*nd = &t->n[id];
+	int		 blank = 1;
 
-	nd->text = t->text.len;
-	nd->textlen = s->len;
-	nd->blank = 1;
+	if (s->len > TL_LEN)
+		return gw_err_set(err, GW_E_LIMIT, "an element's text is over "
+		    "1 GiB");
+	if (text_at(t, s->len, &nd->text, err) == -1)
+		return -1;
 	for (size_t i = 0; i < s->len; i++)
 		if (s->p[i] != ' ' && s->p[i] != '\t' && s->p[i] != '\n' &&
 		    s->p[i] != '\r') {
-			nd->blank = 0;
+			blank = 0;
 			break;
 		}
+	nd->tl = (nd->tl & TL_NIL) | (uint32_t)s->len | (blank ? TL_BLANK : 0);
+	if (s->cap > 64 * 1024) {
+		/* a large text: give its memory back */
+		int rc = gw_buf_append(&t->text, s->p, s->len, err);
+
+		gw_buf_release(s);
+		return rc;
+	}
 	return gw_buf_append(&t->text, s->p, s->len, err);
 }
 
@@ -1360,15 +1516,16 @@ emit_members(struct xt *t, uint32_t id, struct gw_err *err)
 {
 	const struct gw_jx_friendly	*f = t->f;
 	struct tnode			*nd = &t->n[id];
+	const struct textra		*x = xof(t, nd);
 	const char			*txt = t->text.p + nd->text;
-	size_t				 tl = nd->textlen, base, pl;
+	size_t				 tl = nd->tl & TL_LEN, base, pl;
 
-	if (f->ns_block != NULL && nd->nns > 0) {
+	if (f->ns_block != NULL && x->nns > 0) {
 		if (gw_jxi_jw_key(&t->w, f->ns_block, strlen(f->ns_block),
 		    err) == -1 || gw_jxi_jw_open(&t->w, '{', err) == -1)
 			return -1;
-		for (uint32_t i = 0; i < nd->nns; i++) {
-			struct tattr *a = &t->ns[nd->ns0 + i];
+		for (uint32_t i = 0; i < x->nns; i++) {
+			struct tattr *a = &t->ns[x->ns0 + i];
 
 			if (emit_key(t, NULL, a->key, err) == -1 ||
 			    gw_jxi_jw_string(&t->w, t->text.p + a->val, a->len,
@@ -1378,13 +1535,13 @@ emit_members(struct xt *t, uint32_t id, struct gw_err *err)
 		if (gw_jxi_jw_close(&t->w, '}', err) == -1)
 			return -1;
 	}
-	if (nd->nattr > 0) {
+	if (x->nattr > 0) {
 		if (f->attr_block != NULL && (gw_jxi_jw_key(&t->w,
 		    f->attr_block, strlen(f->attr_block), err) == -1 ||
 		    gw_jxi_jw_open(&t->w, '{', err) == -1))
 			return -1;
-		for (uint32_t i = 0; i < nd->nattr; i++) {
-			struct tattr *a = &t->a[nd->attr0 + i];
+		for (uint32_t i = 0; i < x->nattr; i++) {
+			struct tattr *a = &t->a[x->attr0 + i];
 
 			if (emit_key(t, f->attr_block != NULL ? NULL :
 			    f->attr_prefix, a->key, err) == -1 ||
@@ -1397,7 +1554,7 @@ emit_members(struct xt *t, uint32_t id, struct gw_err *err)
 			return -1;
 	}
 	if (nd->first != 0) {
-		if (!nd->blank) {
+		if (!(nd->tl & TL_BLANK)) {
 			trim(&txt, &tl);
 			if (gw_jxi_jw_key(&t->w, f->text_name,
 			    strlen(f->text_name), err) == -1 ||
@@ -1444,14 +1601,16 @@ emit_value(struct xt *t, uint32_t id, struct gw_err *err)
 {
 	const struct gw_jx_friendly	*f = t->f;
 	struct tnode			*nd = &t->n[id];
+	const struct textra		*x = xof(t, nd);
 	int				 members;
 
-	if (nd->nil)
+	if (nd->tl & TL_NIL)
 		return gw_jxi_jw_raw(&t->w, "null", 4, err);
-	members = (f->ns_block != NULL && nd->nns > 0) || nd->nattr > 0 ||
+	members = (f->ns_block != NULL && x->nns > 0) || x->nattr > 0 ||
 	    nd->first != 0 || f->text_always;
 	if (!members)
-		return emit_scalar(t, t->text.p + nd->text, nd->textlen, err);
+		return emit_scalar(t, t->text.p + nd->text, nd->tl & TL_LEN,
+		    err);
 	if (gw_jxi_jw_open(&t->w, '{', err) == -1 ||
 	    emit_members(t, id, err) == -1)
 		return -1;
@@ -1472,15 +1631,17 @@ strip(struct xt *t, int *at_top, struct gw_err *err)
 	if (gw_buf_append(&t->path, k, kl, err) == -1)
 		return 0;
 	for (unsigned level = 0; level < f->strip_levels; level++) {
-		struct tnode	*nd = &t->n[cur];
-		uint32_t	 c = nd->first;
+		struct tnode		*nd = &t->n[cur];
+		const struct textra	*x = xof(t, nd);
+		uint32_t		 c = nd->first;
 
 		if (*at_top) {
 			*at_top = 0;
 			continue;
 		}
-		if (nd->nil || nd->nattr > 0 || (f->ns_block != NULL &&
-		    nd->nns > 0) || !nd->blank || c == 0 || t->n[c].next != 0)
+		if ((nd->tl & TL_NIL) || x->nattr > 0 || (f->ns_block != NULL &&
+		    x->nns > 0) || !(nd->tl & TL_BLANK) || c == 0 ||
+		    t->n[c].next != 0)
 			break;
 		if (forced(t, t->n[c].key, t->n[c].qn))
 			break;
@@ -1501,8 +1662,10 @@ xt_release(struct xt *t)
 	free(t->n);
 	free(t->a);
 	free(t->ns);
+	free(t->x);
 	gw_buf_release(&t->text);
 	free(t->stack);
+	free(t->lastc);
 	for (size_t i = 0; i < t->capscratch; i++)
 		gw_buf_release(&t->scratch[i]);
 	free(t->scratch);

@@ -575,9 +575,12 @@ gw_soap_fault_problem(const struct gw_soap_fault *f, int status,
 		if (gw_buf_putc(out, ']', err) == -1)
 			goto fail;
 	}
+	/* an empty actor or node says nothing: left out */
 	if (json_str(out, "reason", f->reason, 1, err) == -1 ||
-	    json_str(out, "actor", f->actor, 1, err) == -1 ||
-	    json_str(out, "node", f->node, 1, err) == -1 ||
+	    json_str(out, "actor", f->actor != NULL && f->actor[0] != '\0' ?
+	    f->actor : NULL, 1, err) == -1 ||
+	    json_str(out, "node", f->node != NULL && f->node[0] != '\0' ?
+	    f->node : NULL, 1, err) == -1 ||
 	    (with_detail && json_str(out, "detail", f->detail, 1, err) == -1) ||
 	    gw_buf_puts(out, "}}", err) == -1)
 		goto fail;

@@ -182,13 +182,13 @@
         <xsl:with-param name="s" select="$reason"/>
       </xsl:call-template>
     </xsl:if>
-    <xsl:if test="$actor">
+    <xsl:if test="normalize-space($actor) != ''">
       <xsl:text>,"actor":</xsl:text>
       <xsl:call-template name="string">
         <xsl:with-param name="s" select="normalize-space($actor)"/>
       </xsl:call-template>
     </xsl:if>
-    <xsl:if test="$node">
+    <xsl:if test="normalize-space($node) != ''">
       <xsl:text>,"node":</xsl:text>
       <xsl:call-template name="string">
         <xsl:with-param name="s" select="normalize-space($node)"/>
