@@ -92,6 +92,20 @@ case $version in
 *) die "debian/changelog says $version, libcore/gw.h says $upstream" ;;
 esac
 
+# Build-Depends are the build packages of scripts/deps.sh (its -dev
+# packages and pkg-config; build-essential is implied).
+awk '/^Build-Depends:/ { on = 1; sub(/^Build-Depends:/, "") }
+    on && /^[^ \t]/ && !/^Build-Depends:/ { on = 0 }
+    on' "$src/debian/control" 2>/dev/null | tr ',' '\n' |
+    sed -e 's/[[(<].*//' -e 's/[[:space:]]//g' | grep -v '^$' |
+    grep -v '^debhelper-compat$' | LC_ALL=C sort -u >"$tmp/bdeps"
+sh "$src/scripts/deps.sh" list check | grep -E -e '-dev$' -e '^pkg-config$' |
+    LC_ALL=C sort -u >"$tmp/deps"
+if ! cmp -s "$tmp/bdeps" "$tmp/deps"; then
+	diff "$tmp/deps" "$tmp/bdeps" | grep '^[<>]' >&2
+	die "debian/control's Build-Depends (>) and scripts/deps.sh (<) differ"
+fi
+
 # --- build --------------------------------------------------------------------
 
 if test -z "${DEB_BUILD_OPTIONS:-}"; then
