@@ -174,8 +174,9 @@ enum orch_parse {
 struct orch_step {
 	const char		*name;
 	size_t			 idx;
-	const char		*method;
-	int			 idempotent;
+	const char		*method;	/* as written */
+	struct orch_tmpl	 method_t;	/* nparts > 0: a template */
+	int			 idempotent;	/* (a template: when run) */
 	/* where the call goes: a target of the script, or a service */
 	size_t			 target;	/* with has_target */
 	int			 has_target;

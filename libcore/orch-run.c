@@ -58,6 +58,8 @@ struct call {
 	struct gw_client_xchg		*x;
 	struct gw_timer			 timer;
 	/* the request, built once for every attempt */
+	const char			*method;
+	int				 idempotent;
 	const struct orch_target	*tgt;
 	const char			*service;
 	char				*url;
@@ -132,6 +134,7 @@ struct gw_orch_run {
 
 struct envpool {
 	char			*url;
+	char			*ca_file;
 	struct gw_client_target	 t;
 	struct gw_client_pool	*pool;
 };
@@ -173,6 +176,7 @@ gw_orch_env_free(struct gw_orch_env *env)
 	gw_client_free(env->client);
 	for (size_t i = 0; i < env->npools; i++) {
 		free(env->pools[i]->url);
+		free(env->pools[i]->ca_file);
 		free(env->pools[i]);
 	}
 	free(env->pools);
@@ -188,7 +192,9 @@ orch_env_pool(struct gw_orch_env *env, const struct gw_client_target *t,
 	for (size_t i = 0; i < env->npools; i++) {
 		p = env->pools[i];
 		if (strcmp(p->url, t->url) == 0 && p->t.addrlen == t->addrlen &&
-		    memcmp(&p->t.addr, &t->addr, t->addrlen) == 0)
+		    memcmp(&p->t.addr, &t->addr, t->addrlen) == 0 &&
+		    (p->ca_file == NULL ? t->ca_file == NULL :
+		    t->ca_file != NULL && strcmp(p->ca_file, t->ca_file) == 0))
 			return p->pool;
 	}
 	if (env->client == NULL &&
@@ -201,7 +207,10 @@ orch_env_pool(struct gw_orch_env *env, const struct gw_client_target *t,
 	}
 	env->pools = np;
 	if ((p = calloc(1, sizeof(*p))) == NULL ||
-	    (p->url = strdup(t->url)) == NULL) {
+	    (p->url = strdup(t->url)) == NULL ||
+	    (t->ca_file != NULL && (p->ca_file = strdup(t->ca_file)) == NULL)) {
+		if (p != NULL)
+			free(p->url);
 		free(p);
 		gw_err_set(err, GW_E_NOMEM, "out of memory");
 		return NULL;
@@ -211,9 +220,10 @@ orch_env_pool(struct gw_orch_env *env, const struct gw_client_target *t,
 	p->t.url = p->url;
 	p->t.hostport = gw_str_make(p->url + (t->hostport.p - t->url),
 	    t->hostport.len);
-	p->t.ca_file = NULL;
+	p->t.ca_file = p->ca_file;
 	if ((p->pool = gw_client_pool_new(env->client, &p->t, err)) == NULL) {
 		free(p->url);
+		free(p->ca_file);
 		free(p);
 		return NULL;
 	}
@@ -1142,6 +1152,37 @@ build_request(struct call *c, struct orch_fail *f)
 		sc.index = c->index;
 	}
 	gw_buf_init(&b, GW_MAX_URI_BYTES);
+	/* how */
+	c->method = st->method;
+	c->idempotent = st->idempotent;
+	if (st->method_t.nparts > 0) {
+		int okm;
+
+		if (orch_tmpl_render(&st->method_t, &sc, RENDER_PLAIN, &b, f) ==
+		    -1)
+			goto out;
+		okm = b.len > 0 && b.len <= 16;
+		for (size_t i = 0; i < b.len; i++)
+			if (b.p[i] < 'A' || b.p[i] > 'Z')
+				okm = 0;
+		if (!okm) {
+			(void)snprintf(f->msg, sizeof(f->msg), "the method "
+			    "'%.*s' is not upper-case letters",
+			    (int)GW_MIN(b.len, 32), b.p == NULL ? "" : b.p);
+			f->step = NULL;
+			goto out;
+		}
+		if ((c->method = gw_arena_strndup(run->arena, b.p, b.len)) ==
+		    NULL)
+			goto oom;
+		c->idempotent = strcmp(c->method, "GET") == 0 ||
+		    strcmp(c->method, "HEAD") == 0 ||
+		    strcmp(c->method, "PUT") == 0 ||
+		    strcmp(c->method, "DELETE") == 0 ||
+		    strcmp(c->method, "OPTIONS") == 0 ||
+		    strcmp(c->method, "TRACE") == 0;
+		gw_buf_reset(&b);
+	}
 	/* where */
 	if (st->has_target)
 		c->tgt = &run->o->targets[st->target];
@@ -1477,7 +1518,7 @@ answer_check(struct call *c)
 		    c->status == 503 || c->status == 504);
 		return;
 	}
-	if (strcmp(st->method, "HEAD") == 0) {
+	if (strcmp(c->method, "HEAD") == 0) {
 		call_end(c, 1, NULL, 0);
 		return;
 	}
@@ -1588,7 +1629,7 @@ exchange_of(const struct call *c, struct orch_exchange *x)
 	memset(x, 0, sizeof(*x));
 	x->step = c->run->o->steps[c->step].name;
 	x->index = c->index;
-	x->method = gw_str_cstr(c->run->o->steps[c->step].method);
+	x->method = gw_str_cstr(c->method);
 	x->service = c->service;
 	x->url = c->url;
 	x->target = c->target;
@@ -1620,7 +1661,7 @@ attempt_start(struct call *c)
 	call_label(c, label, sizeof(label));
 	if (run->opts.trace != NULL) {
 		inflight(run, c, others, sizeof(others));
-		trace(run, "start   %s  %s %s%s%s%s", label, st->method, c->url,
+		trace(run, "start   %s  %s %s%s%s%s", label, c->method, c->url,
 		    c->attempt > 1 ? "  (again)" : "", others[0] != '\0' ?
 		    "  with " : "", others);
 	}
@@ -1631,7 +1672,7 @@ attempt_start(struct call *c)
 		if ((c->replay = orch_tape_find(run->opts.replay, &key)) ==
 		    NULL) {
 			(void)snprintf(msg, sizeof(msg), "%s %s was not "
-			    "recorded", st->method, c->url);
+			    "recorded", c->method, c->url);
 			trace(run, "fail    %s  %s", label, msg);
 			/* a missing recording is the test's fault: fatal */
 			c->state = C_DONE;
@@ -1655,12 +1696,12 @@ attempt_start(struct call *c)
 	if (now + us > run->deadline_at)
 		us = run->deadline_at > now ? run->deadline_at - now : 0;
 	memset(&rq, 0, sizeof(rq));
-	rq.method = gw_str_cstr(st->method);
+	rq.method = gw_str_cstr(c->method);
 	rq.target = c->target;
 	rq.headers = c->hdrs;
 	rq.nheaders = c->nh;
 	rq.body_len = (int64_t)c->body.len;
-	rq.head = strcmp(st->method, "HEAD") == 0;
+	rq.head = strcmp(c->method, "HEAD") == 0;
 	rq.connect_timeout_ms = (uint32_t)GW_MAX(us / 1000, 1);
 	if ((c->x = gw_client_start(pool, &rq, &cbs, c, &err)) == NULL) {
 		call_end(c, 0, err.msg, 0);
@@ -1715,7 +1756,7 @@ call_end(struct call *c, int ok, const char *msg, int retryable)
 		call_label(c, label, sizeof(label));
 	else
 		label[0] = '\0';
-	if (!ok && retryable && st->idempotent && c->attempt <= st->retries &&
+	if (!ok && retryable && c->idempotent && c->attempt <= st->retries &&
 	    !run->failing) {
 		wait = (uint64_t)st->backoff_ms * 1000 << (c->attempt - 1);
 		if (now + wait < run->deadline_at) {

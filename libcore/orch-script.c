@@ -958,7 +958,7 @@ parse_step(struct ld *l, const struct json_object *steps, const char *name,
 	static const char *const parse_words[] = { "auto", "json", "text",
 	    "xml", NULL };
 	struct gw_orch		*o = l->o;
-	struct json_object	*v, *m;
+	struct json_object	*v, *m, *method_t = NULL;
 	struct tctx		 tc;
 	uint64_t		 u;
 	int			 b, e;
@@ -980,7 +980,12 @@ parse_step(struct ld *l, const struct json_object *steps, const char *name,
 		const char	*s;
 		size_t		 old = gw_jcheck_push_key(l->ck, "method");
 
-		if ((s = doc_str(l, sv, "method", m)) != NULL) {
+		if ((s = doc_str(l, sv, "method", m)) != NULL &&
+		    strchr(s, '$') != NULL) {
+			/* a template: compiled below, checked when it runs */
+			st->method = s;
+			method_t = m;
+		} else if (s != NULL) {
 			int ok = *s != '\0' && strlen(s) <= 16;
 
 			for (const char *p = s; *p != '\0'; p++)
@@ -994,7 +999,8 @@ parse_step(struct ld *l, const struct json_object *steps, const char *name,
 		}
 		gw_jcheck_pop(l->ck, old);
 	}
-	st->idempotent = idempotent_method(st->method);
+	/* a templated method is retried only if it renders idempotent */
+	st->idempotent = method_t != NULL || idempotent_method(st->method);
 	/* foreach first: item and index exist in the other templates */
 	if (gw_jv_get(sv, "foreach", &v)) {
 		size_t old = gw_jcheck_push_key(l->ck, "foreach");
@@ -1007,6 +1013,13 @@ parse_step(struct ld *l, const struct json_object *steps, const char *name,
 		}
 		gw_jcheck_pop(l->ck, old);
 		tc.allow_item = 1;
+	}
+	if (method_t != NULL) {
+		size_t old = gw_jcheck_push_key(l->ck, "method");
+
+		(void)compile_tmpl(l, sv, "method", method_t, &tc,
+		    &st->method_t);
+		gw_jcheck_pop(l->ck, old);
 	}
 	if (gw_jv_get(sv, "url", &v)) {
 		size_t old = gw_jcheck_push_key(l->ck, "url");
@@ -1231,6 +1244,61 @@ parse_response(struct ld *l, const struct json_object *root,
 			r->deps[r->ndeps++] = i;
 }
 
+/* A service as an object: { "url": ..., "ca_file": ... }. */
+static int
+service_object(struct ld *l, const struct json_object *sv, const char *name,
+    const struct json_object *v)
+{
+	static const char *const svc_keys[] = { "url", "ca_file", NULL };
+	struct json_object	*u, *ca;
+	const char		*url, *file;
+	char			*path;
+	ssize_t			 ti;
+	FILE			*fp;
+	size_t			 old;
+
+	if (gw_jcheck_object(l->ck, sv, name, v, svc_keys) == -1)
+		return -1;
+	if (!gw_jv_get(v, "url", &u)) {
+		ERR(l, sv, name, v, "a service needs \"url\"");
+		return -1;
+	}
+	old = gw_jcheck_push_key(l->ck, "url");
+	url = doc_str(l, v, "url", u);
+	ti = url != NULL ? add_target(l, name, url, v, "url", u) : -1;
+	gw_jcheck_pop(l->ck, old);
+	if (ti == -1 || !gw_jv_get(v, "ca_file", &ca))
+		return ti == -1 ? -1 : 0;
+	old = gw_jcheck_push_key(l->ck, "ca_file");
+	if ((file = doc_str(l, v, "ca_file", ca)) == NULL)
+		goto bad;
+	if (!l->o->targets[ti].t.tls) {
+		ERR(l, v, "ca_file", ca, "\"ca_file\" goes with an https:// "
+		    "service");
+		goto bad;
+	}
+	if ((path = gw_jcheck_resolve(l->ck, file)) == NULL) {
+		ERR(l, v, "ca_file", ca, "file name too long");
+		goto bad;
+	}
+	if ((fp = fopen(path, "r")) == NULL) {
+		ERR(l, v, "ca_file", ca, "cannot open '%s': %s", path,
+		    strerror(errno));
+		free(path);
+		goto bad;
+	}
+	fclose(fp);
+	l->o->targets[ti].t.ca_file = gw_arena_strdup(l->a, path);
+	free(path);
+	if (l->o->targets[ti].t.ca_file == NULL)
+		l->oom = 1;
+	gw_jcheck_pop(l->ck, old);
+	return 0;
+ bad:
+	gw_jcheck_pop(l->ck, old);
+	return -1;
+}
+
 static void
 parse_services(struct ld *l, const struct json_object *root,
     const struct json_object *sv)
@@ -1242,7 +1310,8 @@ parse_services(struct ld *l, const struct json_object *root,
 
 	if (gw_jv_type(sv) != GW_JT_OBJECT) {
 		ERR(l, root, "services", sv, "expected an object of service "
-		    "names and URLs (\"http://host:port\")");
+		    "names and URLs (\"http://host:port\"), or objects with "
+		    "\"url\" and \"ca_file\"");
 		return;
 	}
 	if ((l->svcnames = lalloc(l, gw_jv_len(sv) + 1, sizeof(char *))) ==
@@ -1259,7 +1328,10 @@ parse_services(struct ld *l, const struct json_object *root,
 		    strlen(name))
 			ERR(l, sv, name, NULL, "bad service name '%s' "
 			    "(letters, digits, '_', '-' and '.')", name);
-		else if ((url = doc_str(l, sv, name, v)) != NULL &&
+		else if (gw_jv_type(v) == GW_JT_OBJECT) {
+			if (service_object(l, sv, name, v) != -1)
+				l->svcnames[n++] = name;
+		} else if ((url = doc_str(l, sv, name, v)) != NULL &&
 		    add_target(l, name, url, sv, name, v) != -1)
 			l->svcnames[n++] = name;
 		gw_jcheck_pop(l->ck, old);

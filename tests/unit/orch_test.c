@@ -659,6 +659,18 @@ test_load(void)
 	load_bad("{ \"steps\": { \"a\": { \"url\": \"http://h:1/\","
 	    " \"xml_to_json\": true, \"parse\": \"json\" } } }",
 	    "\"xml_to_json\" reads XML answers", "xml_to_json and parse json");
+	load_bad("{ \"services\": { \"s\": { \"url\": \"http://h:1\","
+	    " \"ca_file\": \"/etc/hostname\" } },"
+	    " \"steps\": { \"a\": { \"service\": \"s\" } } }",
+	    "services.s.ca_file: \"ca_file\" goes with an https:// service",
+	    "a CA file for plain http");
+	load_bad("{ \"services\": { \"s\": { \"url\": \"https://h\","
+	    " \"ca_file\": \"/nonexistent.pem\" } },"
+	    " \"steps\": { \"a\": { \"service\": \"s\" } } }",
+	    "cannot open '/nonexistent.pem'", "a missing CA file");
+	load_bad("{ \"services\": { \"s\": { \"uri\": \"https://h\" } },"
+	    " \"steps\": { \"a\": { \"service\": \"s\" } } }",
+	    "unknown key 'uri'; did you mean 'url'?", "a service object");
 	load_bad("{ \"namespaces\": { \"1x\": \"urn:a\" },"
 	    " \"steps\": { \"a\": { \"url\": \"http://h:1/\" } } }",
 	    "'1x' is not a prefix", "a bad prefix");
@@ -1093,6 +1105,20 @@ test_run_basic(void)
 	    "its fields");
 	ok(strstr(srv.seen, "GET /item/7\n") != NULL &&
 	    strstr(srv.seen, "GET /json/s-7\n") != NULL, "the calls went out");
+
+	/* a method from a template, checked when it runs */
+	srv.seen[0] = '\0';
+	ok(run_script("{ \"steps\": {"
+	    " \"m\": { \"method\": \"${request.method}\", \"url\": \"http://127.0.0.1:PORT/echo\","
+	    "   \"body\": \"x\", \"retries\": 1 },"
+	    " \"bad\": { \"method\": \"${request.path}\", \"url\": \"http://127.0.0.1:PORT/echo\","
+	    "   \"optional\": true } },"
+	    " \"response\": { \"json\": \"${bad.error}\" } }",
+	    &(struct gw_orch_request){ .method = GW_STR("PUT"),
+	    .path = GW_STR("/p") }, NULL, 0, &out) == 0 &&
+	    strstr(srv.seen, "PUT /echo x\n") != NULL &&
+	    strstr(out.body, "the method '/p' is not upper-case letters") !=
+	    NULL, "a method template: %s", out.body);
 
 	/* the default response: every body by step name */
 	ok(run_script("{ \"steps\": {"
