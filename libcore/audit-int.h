@@ -100,8 +100,10 @@ struct audit_group {
 	size_t		 ndecode;
 	size_t		*rules;		/* indexes into the rule set */
 	size_t		 nrules;
+	size_t		*always;	/* those without literals, in order */
+	size_t		 nalways;
 	uint32_t	 targets;	/* union of the rules' */
-	struct audit_ac	 ac;		/* empty (nstates 0) if no literals */
+	int		 prefiltered;	/* some of its rules have literals */
 };
 
 struct gw_audit_rules {
@@ -111,6 +113,14 @@ struct gw_audit_rules {
 	size_t			 ngroups;
 	uint32_t		 targets;	/* union of every rule's */
 	int			 jit;
+	/* one automaton over the literals of every rule */
+	struct audit_ac		 ac;		/* nstates 0: no literals */
+};
+
+/* A decoded text of a value, and the rules the automaton found in it. */
+struct audit_text {
+	size_t	off, len;	/* in the scan's texts buffer */
+	size_t	hit, nhit;	/* in the scan's hits */
 };
 
 /* The state a scan keeps for its format; see each file. */
@@ -148,7 +158,13 @@ struct gw_audit_scan {
 	/* matching */
 	pcre2_match_data	*md;
 	pcre2_match_context	*mctx;
-	uint8_t			*cand;		/* per rule: prefilter hit */
+	uint32_t		*cand;		/* per rule: text it was hit in */
+	uint32_t		 cgen;		/* the text's number */
+	size_t			*hits;		/* rules hit, text after text */
+	size_t			 nhits, caphits;
+	struct gw_buf		 texts;		/* decoded texts of this value */
+	struct audit_text	*tx;		/* and where their hits are */
+	size_t			 ntx;
 	uint32_t		*seen;		/* per rule: value generation */
 	uint32_t		 gen;
 	struct gw_buf		 dec[2];	/* decoding scratch */
@@ -240,9 +256,12 @@ size_t	audit_url_decode(char *dst, const char *src, size_t len, int plus);
 /* Names of targets and decodings, for messages and the man page. */
 const char *audit_target_name(enum audit_target t);
 const char *audit_decode_name(enum audit_decode d);
-/* Run the automaton of g over p[0..len), marking candidate rules. */
+/*
+ * Run the automaton over p[0..len): each rule one of whose literals occurs
+ * gets cand[rule] = gen and joins hits[] (*nhits of them).
+ */
 void	audit_ac_scan(const struct audit_ac *ac, const char *p, size_t len,
-	    uint8_t *cand);
+	    uint32_t *cand, uint32_t gen, size_t *hits, size_t *nhits);
 
 /* audit-json.c */
 int	audit_json_new(struct gw_audit_scan *s, struct gw_err *err);

@@ -31,6 +31,7 @@ audit_match_init(struct gw_audit_scan *s, struct gw_err *err)
 
 	gw_buf_init(&s->dec[0], 0);
 	gw_buf_init(&s->dec[1], 0);
+	gw_buf_init(&s->texts, 0);
 	s->want = 0;
 	if (r == NULL || r->nrules == 0)
 		return 0;
@@ -39,7 +40,8 @@ audit_match_init(struct gw_audit_scan *s, struct gw_err *err)
 			s->want |= r->rules[i].targets;
 	if ((s->md = pcre2_match_data_create(16, NULL)) == NULL ||
 	    (s->mctx = pcre2_match_context_create(NULL)) == NULL ||
-	    (s->cand = calloc(r->nrules, 1)) == NULL ||
+	    (s->cand = calloc(r->nrules, sizeof(*s->cand))) == NULL ||
+	    (s->tx = calloc(r->ngroups + 1, sizeof(*s->tx))) == NULL ||
 	    (s->seen = calloc(r->nrules, sizeof(*s->seen))) == NULL)
 		return gw_err_set(err, GW_E_NOMEM, "out of memory");
 	(void)pcre2_set_match_limit(s->mctx, MATCH_LIMIT);
@@ -55,8 +57,13 @@ audit_match_release(struct gw_audit_scan *s)
 	s->md = NULL;
 	s->mctx = NULL;
 	free(s->cand);
+	free(s->hits);
+	free(s->tx);
 	free(s->seen);
 	s->cand = NULL;
+	s->hits = NULL;
+	s->tx = NULL;
+	gw_buf_release(&s->texts);
 	s->seen = NULL;
 	gw_buf_release(&s->dec[0]);
 	gw_buf_release(&s->dec[1]);
@@ -671,59 +678,122 @@ rule_applies(const struct audit_rule *r, enum audit_target t,
 	return 1;
 }
 
+/* Run rule ri of the set on p[0..len); -1 when the scan must stop. */
+static int
+run_rule(struct gw_audit_scan *s, size_t ri, enum audit_target t,
+    struct gw_str hname, const char *p, size_t len, const char *where,
+    unsigned line, unsigned col)
+{
+	const struct audit_rule	*r = &s->o.rules->rules[ri];
+	PCRE2_SIZE		*ov;
+	int			 rc;
+
+	if (s->seen[ri] == s->gen || !rule_applies(r, t, hname, s->paranoia))
+		return 0;
+	rc = pcre2_match(r->re, (PCRE2_SPTR)p, len, 0, 0, s->md, s->mctx);
+	if (rc == PCRE2_ERROR_NOMATCH)
+		return 0;
+	s->seen[ri] = s->gen;
+	if (rc < 0 && rc != PCRE2_ERROR_PARTIAL)
+		/* a pattern that gives up is a finding too */
+		return audit_report(s, GW_AUDIT_LIMIT, r->id, GW_AUDIT_WARNING,
+		    400, where, line, col, GW_STR_NULL, "rule '%s' gave up on "
+		    "this value (PCRE2 error %d)", r->id, rc);
+	ov = pcre2_get_ovector_pointer(s->md);
+	{
+		size_t	b = ov[0] < len ? ov[0] : len;
+		size_t	e = ov[1] > b && ov[1] <= len ? ov[1] : b;
+		size_t	n = e - b >= 8 ? GW_MIN(e - b, (size_t)EXCERPT_MAX) :
+			    16;
+
+		if (n > len - b)
+			n = len - b;
+		return audit_report(s, GW_AUDIT_RULE, r->id, r->severity, 403,
+		    where, line, col, gw_str_make(p + b, n), "%s", r->message);
+	}
+}
+
+static void
+sort_hits(size_t *a, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		size_t v = a[i], k = i;
+
+		for (; k > 0 && a[k - 1] > v; k--)
+			a[k] = a[k - 1];
+		a[k] = v;
+	}
+}
+
+/*
+ * The rules the automaton finds in p[0..len), as text number n of this
+ * value: appended to s->hits.  -1 on out of memory.
+ */
+static int
+find_hits(struct gw_audit_scan *s, const char *p, size_t len,
+    struct audit_text *tx)
+{
+	const struct gw_audit_rules *R = s->o.rules;
+
+	if (s->caphits - s->nhits < R->nrules) {
+		size_t	 nc = s->nhits + R->nrules + 64;
+		size_t	*nh = reallocarray(s->hits, nc, sizeof(*nh));
+
+		if (nh == NULL)
+			return -1;
+		s->hits = nh;
+		s->caphits = nc;
+	}
+	if (++s->cgen == 0) {
+		memset(s->cand, 0, R->nrules * sizeof(*s->cand));
+		s->cgen = 1;
+	}
+	tx->hit = s->nhits;
+	audit_ac_scan(&R->ac, p, len, s->cand, s->cgen, s->hits, &s->nhits);
+	tx->nhit = s->nhits - tx->hit;
+	sort_hits(s->hits + tx->hit, tx->nhit);
+	return 0;
+}
+
+/*
+ * The rules of group g on one window.  With the prefilter, only the rules
+ * without literals and those of g the automaton found run, in the order
+ * of the file (so that findings come in the same order either way): the
+ * work per value grows with what it holds, not with the number of rules.
+ */
 static int
 match_window(struct gw_audit_scan *s, const struct audit_group *g,
     enum audit_target t, struct gw_str hname, const char *p, size_t len,
-    const char *where, unsigned line, unsigned col)
+    const char *where, unsigned line, unsigned col,
+    const struct audit_text *tx)
 {
 	const struct gw_audit_rules	*R = s->o.rules;
-	int				 pre = g->ac.nstates > 0 &&
-					    !(s->o.flags & GW_AUDIT_NO_PREFILTER);
+	size_t				 a = 0, h, end;
 
-	if (pre) {
+	if (!g->prefiltered || (s->o.flags & GW_AUDIT_NO_PREFILTER)) {
 		for (size_t i = 0; i < g->nrules; i++)
-			s->cand[g->rules[i]] = 0;
-		audit_ac_scan(&g->ac, p, len, s->cand);
+			if (run_rule(s, g->rules[i], t, hname, p, len, where,
+			    line, col) == -1)
+				return -1;
+		return 0;
 	}
-	for (size_t i = 0; i < g->nrules; i++) {
-		size_t			 ri = g->rules[i];
-		const struct audit_rule	*r = &R->rules[ri];
-		PCRE2_SIZE		*ov;
-		int			 rc;
+	h = tx->hit;
+	end = tx->hit + tx->nhit;
+	/* merge the two sorted lists, keeping only g's hits */
+	for (;;) {
+		size_t ri;
 
-		if (s->seen[ri] == s->gen ||
-		    !rule_applies(r, t, hname, s->paranoia))
-			continue;
-		if (pre && r->prefiltered && !s->cand[ri])
-			continue;
-		rc = pcre2_match(r->re, (PCRE2_SPTR)p, len, 0, 0, s->md,
-		    s->mctx);
-		if (rc == PCRE2_ERROR_NOMATCH)
-			continue;
-		s->seen[ri] = s->gen;
-		if (rc < 0 && rc != PCRE2_ERROR_PARTIAL) {
-			/* a pattern that gives up is a finding too */
-			if (audit_report(s, GW_AUDIT_LIMIT, r->id,
-			    GW_AUDIT_WARNING, 400, where, line, col,
-			    GW_STR_NULL, "rule '%s' gave up on this value "
-			    "(PCRE2 error %d)", r->id, rc) == -1)
-				return -1;
-			continue;
-		}
-		ov = pcre2_get_ovector_pointer(s->md);
-		{
-			size_t	b = ov[0] < len ? ov[0] : len;
-			size_t	e = ov[1] > b && ov[1] <= len ? ov[1] : b;
-			size_t	n = e - b >= 8 ? GW_MIN(e - b,
-				    (size_t)EXCERPT_MAX) : 16;
-
-			if (n > len - b)
-				n = len - b;
-			if (audit_report(s, GW_AUDIT_RULE, r->id, r->severity,
-			    403, where, line, col, gw_str_make(p + b, n),
-			    "%s", r->message) == -1)
-				return -1;
-		}
+		while (h < end && R->rules[s->hits[h]].group !=
+		    (size_t)(g - R->groups))
+			h++;
+		if (a == g->nalways && h == end)
+			break;
+		if (h == end || (a < g->nalways && g->always[a] < s->hits[h]))
+			ri = g->always[a++];
+		else
+			ri = s->hits[h++];
+		if (run_rule(s, ri, t, hname, p, len, where, line, col) == -1)
+			return -1;
 	}
 	return 0;
 }
@@ -733,20 +803,28 @@ audit_match(struct gw_audit_scan *s, enum audit_target t,
     struct gw_str hname, const char *p, size_t len, const char *where,
     unsigned line, unsigned col)
 {
-	const struct gw_audit_rules *R = s->o.rules;
+	const struct gw_audit_rules	*R = s->o.rules;
+	int				 pre;
+	struct gw_err			 err;
+	struct bytes			 m0;
 
 	if (R == NULL || s->stopped || !audit_wants(s, t) || len == 0)
 		return s->stopped ? -1 : 0;
+	pre = R->ac.nstates > 0 && !(s->o.flags & GW_AUDIT_NO_PREFILTER);
+	bytes_of(&m0, p, len);
+	gw_buf_reset(&s->texts);
+	s->ntx = 0;
+	s->nhits = 0;
 	for (size_t gi = 0; gi < R->ngroups; gi++) {
 		const struct audit_group	*g = &R->groups[gi];
 		const char			*d = p;
 		size_t				 dlen = len, off = 0, nb = 0;
 		struct bytes			 m;
+		struct audit_text		 one, *tx = NULL;
 
 		if (!(g->targets & AT_BIT(t)))
 			continue;
-		if (g->ndecode > 0)
-			bytes_of(&m, p, len);
+		m = m0;
 		for (size_t k = 0; k < g->ndecode; k++) {
 			struct gw_buf *b = &s->dec[nb & 1];
 
@@ -755,22 +833,53 @@ audit_match(struct gw_audit_scan *s, enum audit_target t,
 				continue;
 			nb++;
 			if (audit_decode((enum audit_decode)g->decode[k], d,
-			    dlen, b) == -1) {
-				struct gw_err err;
-
-				gw_err_set(&err, GW_E_NOMEM, "out of memory");
-				return audit_fail(s, &err);
-			}
+			    dlen, b) == -1)
+				goto nomem;
 			d = b->p == NULL ? "" : b->p;
 			dlen = b->len;
 			if (k + 1 < g->ndecode)
 				bytes_of(&m, d, dlen);
 		}
+		if (dlen == 0)
+			continue;
+		if (pre && g->prefiltered && dlen <= AUDIT_WINDOW) {
+			/*
+			 * Groups whose decodings leave the same text share
+			 * one pass of the automaton: most values need two
+			 * (as they are, and lower-cased) for all groups.
+			 */
+			for (size_t i = 0; i < s->ntx && tx == NULL; i++)
+				if (s->tx[i].len == dlen && memcmp(s->texts.p +
+				    s->tx[i].off, d, dlen) == 0)
+					tx = &s->tx[i];
+			if (tx == NULL) {
+				tx = &s->tx[s->ntx];
+				tx->off = s->texts.len;
+				tx->len = dlen;
+				if (gw_buf_append(&s->texts, d, dlen, NULL) ==
+				    -1 || find_hits(s, d, dlen, tx) == -1)
+					goto nomem;
+				s->ntx++;
+			}
+			if (match_window(s, g, t, hname, d, dlen, where, line,
+			    col, tx) == -1)
+				return -1;
+			continue;
+		}
+		/* long values: window after window */
 		for (;;) {
 			size_t n = GW_MIN(dlen - off, (size_t)AUDIT_WINDOW);
 
-			if (match_window(s, g, t, hname, d + off, n, where, line,
-			    col) == -1)
+			memset(&one, 0, sizeof(one));
+			if (pre && g->prefiltered) {
+				s->nhits = 0;
+				s->ntx = 0;
+				gw_buf_reset(&s->texts);
+				if (find_hits(s, d + off, n, &one) == -1)
+					goto nomem;
+			}
+			if (match_window(s, g, t, hname, d + off, n, where,
+			    line, col, &one) == -1)
 				return -1;
 			if (off + n >= dlen)
 				break;
@@ -778,4 +887,7 @@ audit_match(struct gw_audit_scan *s, enum audit_target t,
 		}
 	}
 	return 0;
+ nomem:
+	gw_err_set(&err, GW_E_NOMEM, "out of memory");
+	return audit_fail(s, &err);
 }

@@ -528,7 +528,7 @@ out_add(struct trie *t, uint32_t st, uint32_t rule)
 }
 
 static int
-build_ac(struct audit_group *g, char ***lits)
+build_ac(struct audit_ac *ac, size_t nrules, char ***lits)
 {
 	struct trie	 t;
 	uint32_t	*queue = NULL;
@@ -539,9 +539,7 @@ build_ac(struct audit_group *g, char ***lits)
 	memset(used, 0, sizeof(used));
 	if (trie_state(&t) == -1)
 		goto out;
-	for (size_t i = 0; i < g->nrules; i++) {
-		size_t ri = g->rules[i];
-
+	for (size_t ri = 0; ri < nrules; ri++) {
 		for (char **l = lits[ri]; *l != NULL; l++) {
 			uint32_t st = 0;
 
@@ -588,61 +586,61 @@ build_ac(struct audit_group *g, char ***lits)
 		}
 	}
 	/* byte classes: one per byte in some literal, 0 for the rest */
-	g->ac.nclass = 1;
+	ac->nclass = 1;
 	for (int c = 0; c < 256; c++)
 		if (used[c])
-			used[c] = (int)g->ac.nclass++;
+			used[c] = (int)ac->nclass++;
 	for (int c = 0; c < 256; c++)
-		g->ac.cls[c] = (uint8_t)used[gw_tolower(c)];
-	if (g->ac.nclass > 256)
+		ac->cls[c] = (uint8_t)used[gw_tolower(c)];
+	if (ac->nclass > 256)
 		GW_BUG("too many classes");
-	g->ac.nstates = t.n;
-	if ((g->ac.next = calloc(t.n * g->ac.nclass,
-	    sizeof(*g->ac.next))) == NULL ||
-	    (g->ac.out = calloc(t.n, sizeof(*g->ac.out))) == NULL)
+	ac->nstates = t.n;
+	if ((ac->next = calloc(t.n * ac->nclass,
+	    sizeof(*ac->next))) == NULL ||
+	    (ac->out = calloc(t.n, sizeof(*ac->out))) == NULL)
 		goto out;
 	for (size_t st = 0; st < t.n; st++) {
 		for (int c = 0; c < 256; c++)
 			if (used[c] != 0 || c == 0)
-				g->ac.next[st * g->ac.nclass +
+				ac->next[st * ac->nclass +
 				    (size_t)used[c]] = used[c] == 0 ? 0 :
 				    t.go[st][c];
 		/* class 0 (no literal has the byte) goes back to the root */
 		nouts += t.nouts[st] > 0 ? t.nouts[st] + 1 : 0;
 	}
-	if ((g->ac.outs = calloc(nouts + 1, sizeof(*g->ac.outs))) == NULL)
+	if ((ac->outs = calloc(nouts + 1, sizeof(*ac->outs))) == NULL)
 		goto out;
 	/* a transition into a state with outputs carries AC_OUT */
-	for (size_t i = 0; i < t.n * g->ac.nclass; i++)
-		if (t.nouts[g->ac.next[i]] > 0)
-			g->ac.next[i] |= AC_OUT;
-	g->ac.nouts = 0;
+	for (size_t i = 0; i < t.n * ac->nclass; i++)
+		if (t.nouts[ac->next[i]] > 0)
+			ac->next[i] |= AC_OUT;
+	ac->nouts = 0;
 	for (size_t st = 0; st < t.n; st++) {
 		if (t.nouts[st] == 0) {
-			g->ac.out[st] = UINT32_MAX;
+			ac->out[st] = UINT32_MAX;
 			continue;
 		}
-		g->ac.out[st] = (uint32_t)g->ac.nouts;
+		ac->out[st] = (uint32_t)ac->nouts;
 		for (size_t i = 0; i < t.nouts[st]; i++)
-			g->ac.outs[g->ac.nouts++] = t.outs[st][i];
-		g->ac.outs[g->ac.nouts++] = UINT32_MAX;
+			ac->outs[ac->nouts++] = t.outs[st][i];
+		ac->outs[ac->nouts++] = UINT32_MAX;
 	}
 	rc = 0;
  out:
 	free(queue);
 	trie_free(&t);
 	if (rc == -1) {
-		free(g->ac.next);
-		free(g->ac.out);
-		free(g->ac.outs);
-		memset(&g->ac, 0, sizeof(g->ac));
+		free(ac->next);
+		free(ac->out);
+		free(ac->outs);
+		memset(ac, 0, sizeof(*ac));
 	}
 	return rc;
 }
 
 void
 audit_ac_scan(const struct audit_ac *ac, const char *p, size_t len,
-    uint8_t *cand)
+    uint32_t *cand, uint32_t gen, size_t *hits, size_t *nhits)
 {
 	const uint32_t	*next = ac->next, *out = ac->out;
 	const uint8_t	*cls = ac->cls;
@@ -654,7 +652,10 @@ audit_ac_scan(const struct audit_ac *ac, const char *p, size_t len,
 		if (st & AC_OUT)
 			for (const uint32_t *o = ac->outs + out[st & ~AC_OUT];
 			    *o != UINT32_MAX; o++)
-				cand[*o] = 1;
+				if (cand[*o] != gen) {
+					cand[*o] = gen;
+					hits[(*nhits)++] = *o;
+				}
 	}
 }
 
@@ -699,13 +700,23 @@ group_rules(struct gw_audit_rules *R, struct chain *chains, char ***lits,
 			return gw_err_set(err, GW_E_NOMEM, "out of memory");
 		g->rules = nrs;
 		g->rules[g->nrules++] = i;
+		if (!lits[i][0]) {
+			if ((nrs = reallocarray(g->always, g->nalways + 1,
+			    sizeof(*nrs))) == NULL)
+				return gw_err_set(err, GW_E_NOMEM,
+				    "out of memory");
+			g->always = nrs;
+			g->always[g->nalways++] = i;
+		}
 		g->targets |= r->targets;
 		r->group = (size_t)(g - R->groups);
 		R->targets |= r->targets;
 	}
-	for (size_t k = 0; k < R->ngroups; k++)
-		if (build_ac(&R->groups[k], lits) == -1)
-			return gw_err_set(err, GW_E_NOMEM, "out of memory");
+	for (size_t i = 0; i < R->nrules; i++)
+		if (lits[i][0] != NULL)
+			R->groups[R->rules[i].group].prefiltered = 1;
+	if (build_ac(&R->ac, R->nrules, lits) == -1)
+		return gw_err_set(err, GW_E_NOMEM, "out of memory");
 	return 0;
 }
 
@@ -719,11 +730,12 @@ gw_audit_rules_free(struct gw_audit_rules *R)
 	free(R->rules);
 	for (size_t k = 0; k < R->ngroups; k++) {
 		free(R->groups[k].rules);
-		free(R->groups[k].ac.next);
-		free(R->groups[k].ac.out);
-		free(R->groups[k].ac.outs);
+		free(R->groups[k].always);
 	}
 	free(R->groups);
+	free(R->ac.next);
+	free(R->ac.out);
+	free(R->ac.outs);
 	free(R);
 }
 
