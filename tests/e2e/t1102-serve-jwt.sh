@@ -339,6 +339,23 @@ test_expect_success 'unknown kids do not make it fetch more than once in jwks_mi
 	grep -q "refused (unknown-kid)" url.log
 '
 
+test_expect_success 'the JWKS is fetched again in the background every jwks_refresh_s' '
+	cat >bg.json <<-EOF &&
+	{ "workers": 1,
+	  "routes": [ { "match": { "prefix": "/" }, "static": {},
+	      "policies": [ { "jwt": { "jwks_refresh_s": 1,
+	          "jwks_url": "http://127.0.0.1:$(cat jwks.port)/jwks" } } ] } ] }
+	EOF
+	gw_start_serve bg -c bg.json &&
+	t=$(token RS256 rsa.key "{\"alg\":\"RS256\",\"kid\":\"k1\"}" "$(claims)") &&
+	before=$(cat jwks.count) &&
+	test "$(http_get_status "http://127.0.0.1:$(cat bg.port)/" \
+	    -H "Authorization: Bearer $t")" = 200 &&
+	sleep_ms 3500 &&
+	test "$(cat jwks.count)" -ge $((before + 3)) &&
+	gw_stop bg
+'
+
 test_expect_success 'when the JWKS server is gone, the keys fetched before stay' '
 	gw_stop jwks &&
 	sleep 2 &&
