@@ -45,6 +45,8 @@
 #define ORCH_MAX_BYTES		(1024 * 1024)	/* of one answer */
 #define ORCH_MAX_MAX_BYTES	(64 * 1024 * 1024)
 #define ORCH_MAX_RENDER		(4 * 1024 * 1024) /* of one rendered template */
+#define ORCH_MAX_HELD		(64 * 1024 * 1024) /* answers of one run */
+#define ORCH_MAX_MAX_HELD	(1024 * 1024 * 1024)
 #define ORCH_MAX_TEMPLATE	(64 * 1024)	/* of one template string */
 #define ORCH_MAX_NAME		64	/* of a step or service name */
 
@@ -232,6 +234,7 @@ struct gw_orch {
 	struct gw_jdoc		*doc;
 	unsigned		 flags;
 	uint32_t		 deadline_ms;
+	uint64_t		 max_held;	/* "max_bytes": answers of a run */
 	struct orch_target	*targets;
 	size_t			 ntargets;
 	struct orch_step	*steps;

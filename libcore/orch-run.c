@@ -130,6 +130,7 @@ struct gw_orch_run {
 	struct gw_http_header	*rh;
 	size_t			 nrh;
 	struct gw_orch_response	 resp;
+	size_t			 held;		/* bytes of answers kept */
 };
 
 struct envpool {
@@ -846,7 +847,7 @@ step_complete(struct gw_orch_run *run, size_t i)
 		return;
 	}
 	/* foreach: the bodies and statuses as arrays, in item order */
-	gw_buf_init(&bodies, 0);
+	gw_buf_init(&bodies, run->o->max_held + ORCH_MAX_RENDER);
 	gw_buf_init(&statuses, 0);
 	bad |= gw_buf_putc(&bodies, '[', NULL);
 	bad |= gw_buf_putc(&statuses, '[', NULL);
@@ -865,7 +866,14 @@ step_complete(struct gw_orch_run *run, size_t i)
 	}
 	bad |= gw_buf_putc(&bodies, ']', NULL);
 	bad |= gw_buf_putc(&statuses, ']', NULL);
-	if (bad || orch_json_parse(run->arena, bodies.p, bodies.len, "foreach",
+	if (bad) {
+		gw_buf_release(&bodies);
+		gw_buf_release(&statuses);
+		step_fail(run, i, "the results of its calls are too large to "
+		    "collect");
+		return;
+	}
+	if (orch_json_parse(run->arena, bodies.p, bodies.len, "foreach",
 	    &r->json, &err) == -1 || orch_json_parse(run->arena, statuses.p,
 	    statuses.len, "foreach", &r->statuses, &err) == -1) {
 		gw_buf_release(&bodies);
@@ -1361,12 +1369,18 @@ cb_head(void *arg, int status, const struct gw_http_header *h, size_t nh,
 static int
 cb_body(void *arg, const char *p, size_t len)
 {
-	struct call *c = arg;
+	struct call		*c = arg;
+	struct gw_orch_run	*run = c->run;
 
+	if (run->held + len > run->o->max_held) {
+		c->over_limit = 2;
+		return -1;
+	}
 	if (gw_buf_append(&c->rbody, p, len, NULL) == -1) {
 		c->over_limit = 1;
 		return -1;
 	}
+	run->held += len;
 	return 0;
 }
 
@@ -1564,7 +1578,11 @@ cb_done(void *arg, enum gw_client_status cst, const char *cmsg)
 		answer_check(c);
 		return;
 	}
-	if (c->over_limit)
+	if (c->over_limit == 2)
+		(void)snprintf(msg, sizeof(msg), "%s answered more than the "
+		    "%llu bytes a composition may hold in all", c->tgt->url,
+		    (unsigned long long)c->run->o->max_held);
+	else if (c->over_limit)
 		(void)snprintf(msg, sizeof(msg), "%s answered more than %llu "
 		    "bytes", c->tgt->url, (unsigned long long)
 		    c->run->o->steps[c->step].max_bytes);
@@ -1657,6 +1675,7 @@ attempt_start(struct call *c)
 	c->json = NULL;
 	c->is_json = 0;
 	c->sent = 0;
+	run->held -= GW_MIN(run->held, c->rbody.len);
 	gw_buf_reset(&c->rbody);
 	call_label(c, label, sizeof(label));
 	if (run->opts.trace != NULL) {

@@ -1508,8 +1508,8 @@ static void
 parse_script(struct ld *l)
 {
 	static const char *const top_keys[] = {
-		"$schema", "description", "deadline_ms", "namespaces",
-		"services", "steps", "response", NULL
+		"$schema", "description", "deadline_ms", "max_bytes",
+		"namespaces", "services", "steps", "response", NULL
 	};
 	struct gw_orch		*o = l->o;
 	struct json_object	*root = gw_jdoc_root(o->doc), *v;
@@ -1520,6 +1520,8 @@ parse_script(struct ld *l)
 		return;
 	(void)gw_jcheck_u32(l->ck, root, "deadline_ms", 1,
 	    ORCH_MAX_DEADLINE_MS, &o->deadline_ms);
+	(void)gw_jcheck_u64(l->ck, root, "max_bytes", 1, ORCH_MAX_MAX_HELD,
+	    &o->max_held);
 	/* every service, and one target per step at most */
 	if (gw_jv_get(root, "services", &v))
 		ntargets += gw_jv_len(v);
@@ -1590,6 +1592,7 @@ gw_orch_parse(const char *buf, size_t len, const char *origin, unsigned flags,
 	}
 	o->flags = flags;
 	o->deadline_ms = ORCH_DEADLINE_MS;
+	o->max_held = ORCH_MAX_HELD;
 	if (len > GW_ORCH_MAX_SCRIPT_BYTES) {
 		gw_err_set(err, GW_E_CONFIG, "%s: larger than %d bytes", origin,
 		    GW_ORCH_MAX_SCRIPT_BYTES);

@@ -1263,6 +1263,14 @@ test_run_faults(void)
 	    " \"response\": { \"body\": \"ok\" } }",
 	    NULL, NULL, 0, &out) == 0 && out.status == 200, "a body under "
 	    "max_bytes: %s", out.body);
+	ok(run_script("{ \"max_bytes\": 700000, \"steps\": {"
+	    " \"l\": { \"url\": \"http://127.0.0.1:PORT/item/1\" },"
+	    " \"big\": { \"url\": \"http://127.0.0.1:PORT/big\", \"parse\": \"text\","
+	    "   \"foreach\": \"${l.body/list}\", \"concurrency\": 1 } } }",
+	    NULL, NULL, 0, &out) == 0 && out.status == 502 &&
+	    strstr(out.body, "more than the 700000 bytes a composition may "
+	    "hold in all") != NULL, "the answers a run keeps are bounded: %s",
+	    out.body);
 }
 
 static void
