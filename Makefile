@@ -13,7 +13,18 @@ BINDIR	?= $(PREFIX)/bin
 SBINDIR	?= $(PREFIX)/sbin
 DATADIR	?= $(PREFIX)/share
 MANDIR	?= $(DATADIR)/man
+# With PREFIX=/usr the configuration lives in /etc (gw-serve.service also
+# names it in ConfigurationDirectory=, which is always under /etc), and zsh
+# completions go where Debian's zsh looks (its fpath has no
+# /usr/share/zsh/site-functions); /usr/local/share/zsh/site-functions is in
+# every zsh's fpath.
+ifeq ($(PREFIX),/usr)
+SYSCONFDIR ?= /etc
+ZSHCOMPDIR ?= $(DATADIR)/zsh/vendor-completions
+else
 SYSCONFDIR ?= $(PREFIX)/etc
+ZSHCOMPDIR ?= $(DATADIR)/zsh/site-functions
+endif
 UNITDIR	?= $(PREFIX)/lib/systemd/system
 DOCDIR	?= $(DATADIR)/doc/gw
 
@@ -151,46 +162,51 @@ lint: deps
 run: deps all
 	@sh scripts/run-demo.sh $(BUILD)
 
+# gw-serve is a daemon (gw-serve(8)): $(SBINDIR), as nginx and haproxy.
+# Directories are made only for what goes in them.
+XSLT	:= $(wildcard xslt/*.xsl)
+AUDIT_RULES := $(wildcard audit/*.rules)
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR)
 	for t in $(filter-out gw-serve,$(TOOLS)); do \
-	    install -m 755 $(BUILD)/$$t $(DESTDIR)$(BINDIR)/$$t; done
-	install -m 755 $(BUILD)/gw-serve $(DESTDIR)$(BINDIR)/gw-serve
-	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
-	    $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8
-	for m in $(MAN_PAGES); do \
-	    s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+	    install -m 755 $(BUILD)/$$t $(DESTDIR)$(BINDIR)/$$t || exit 1; done
+	install -m 755 $(BUILD)/gw-serve $(DESTDIR)$(SBINDIR)/gw-serve
+	for m in $(MAN_PAGES); do s=$${m##*.}; \
+	    install -d $(DESTDIR)$(MANDIR)/man$$s && \
+	    install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/ || exit 1; done
 	install -d $(DESTDIR)$(DATADIR)/bash-completion/completions \
-	    $(DESTDIR)$(DATADIR)/zsh/site-functions \
+	    $(DESTDIR)$(ZSHCOMPDIR) \
 	    $(DESTDIR)$(DATADIR)/fish/vendor_completions.d
 	for f in completions/bash/*; do install -m 644 $$f \
-	    $(DESTDIR)$(DATADIR)/bash-completion/completions/; done
+	    $(DESTDIR)$(DATADIR)/bash-completion/completions/ || exit 1; done
 	for f in completions/zsh/*; do install -m 644 $$f \
-	    $(DESTDIR)$(DATADIR)/zsh/site-functions/; done
+	    $(DESTDIR)$(ZSHCOMPDIR)/ || exit 1; done
 	for f in completions/fish/*; do install -m 644 $$f \
-	    $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/; done
+	    $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/ || exit 1; done
 	install -d $(DESTDIR)$(UNITDIR)
 	for f in systemd/*.socket systemd/*.service; do \
-	    sed 's|@BINDIR@|$(BINDIR)|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
-	    $$f >$(DESTDIR)$(UNITDIR)/$${f##*/}; \
-	    chmod 644 $(DESTDIR)$(UNITDIR)/$${f##*/}; done
-	install -d $(DESTDIR)$(DATADIR)/gw/xslt $(DESTDIR)$(DATADIR)/gw/examples
-	for f in $(wildcard xslt/*.xsl); do install -m 644 $$f \
-	    $(DESTDIR)$(DATADIR)/gw/xslt/; done
-	install -d $(DESTDIR)$(DATADIR)/gw/audit
-	for f in $(wildcard audit/*.rules); do install -m 644 $$f \
-	    $(DESTDIR)$(DATADIR)/gw/audit/; done
+	    sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SBINDIR@|$(SBINDIR)|g' \
+	    -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	    $$f >$(DESTDIR)$(UNITDIR)/$${f##*/} && \
+	    chmod 644 $(DESTDIR)$(UNITDIR)/$${f##*/} || exit 1; done
+	install -d $(DESTDIR)$(DATADIR)/gw/examples
+	$(if $(XSLT),install -d $(DESTDIR)$(DATADIR)/gw/xslt)
+	$(if $(XSLT),install -m 644 $(XSLT) $(DESTDIR)$(DATADIR)/gw/xslt/)
+	$(if $(AUDIT_RULES),install -d $(DESTDIR)$(DATADIR)/gw/audit)
+	$(if $(AUDIT_RULES),install -m 644 $(AUDIT_RULES) \
+	    $(DESTDIR)$(DATADIR)/gw/audit/)
 	cp -R examples/. $(DESTDIR)$(DATADIR)/gw/examples/
 	install -m 644 gw.schema.json $(DESTDIR)$(DATADIR)/gw/gw.schema.json
 
 uninstall:
 	for t in $(TOOLS); do rm -f $(DESTDIR)$(BINDIR)/$$t; done
+	rm -f $(DESTDIR)$(SBINDIR)/gw-serve
 	for m in $(MAN_PAGES); do s=$${m##*.}; \
 	    rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
 	for f in completions/bash/*; do \
 	    rm -f $(DESTDIR)$(DATADIR)/bash-completion/completions/$${f##*/}; done
 	for f in completions/zsh/*; do \
-	    rm -f $(DESTDIR)$(DATADIR)/zsh/site-functions/$${f##*/}; done
+	    rm -f $(DESTDIR)$(ZSHCOMPDIR)/$${f##*/}; done
 	for f in completions/fish/*; do \
 	    rm -f $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/$${f##*/}; done
 	for f in systemd/*.socket systemd/*.service; do \
@@ -200,4 +216,6 @@ uninstall:
 clean:
 	rm -rf build build-*
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# the compiler's dependency files, and only those: a directory under
+# $(BUILD) named *.d (a test's fish/vendor_completions.d) is not one
+-include $(wildcard $(BUILD)/libcore/*.d $(BUILD)/cmd/*.d $(BUILD)/tests/*/*.d)

@@ -7,6 +7,7 @@
 #		make run, make lint and .ci/run call it)
 #   bench	check, plus nginx, haproxy, wrk and hyperfine (bench/)
 #   fuzz	check, plus clang and libFuzzer (make fuzz)
+#   deb		build, plus dpkg-dev, debhelper and lintian (build-deb.sh)
 #   all		all of the above
 #   list	print the packages of GROUP (default check), one a line
 #
@@ -25,8 +26,10 @@ libpcre2-dev libhiredis-dev libcrypt-dev'
 # tests; mandoc, shellcheck, the three shells and xmllint/xsltproc for lint
 # and the golden tests; valgrind for leak checks.
 PKGS_TEST='curl socat systemd redis-server mandoc shellcheck bash-completion
-zsh fish valgrind xsltproc libxml2-utils wrk'
+zsh fish valgrind xsltproc libxml2-utils wrk strace procps'
 PKGS_BENCH='nginx haproxy wrk hyperfine'
+# scripts/build-deb.sh: the .deb and its lint
+PKGS_DEB='dpkg-dev debhelper lintian'
 
 # libFuzzer ships in the libclang-rt package of the clang version at hand.
 clang_rt() {
@@ -44,13 +47,14 @@ group_pkgs() {
 	check) echo $PKGS_BUILD $PKGS_TEST ;;
 	bench) echo $PKGS_BUILD $PKGS_TEST $PKGS_BENCH ;;
 	fuzz) echo $PKGS_BUILD $PKGS_TEST clang "$(clang_rt)" ;;
+	deb) echo $PKGS_BUILD $PKGS_DEB ;;
 	all) echo $PKGS_BUILD $PKGS_TEST $PKGS_BENCH clang "$(clang_rt)" ;;
 	*) return 1 ;;
 	esac
 }
 
 usage() {
-	echo "usage: sh scripts/deps.sh [check|bench|fuzz|all|list [group]]" >&2
+	echo "usage: sh scripts/deps.sh [check|bench|fuzz|deb|all|list [group]]" >&2
 	exit 64
 }
 
