@@ -74,11 +74,11 @@ struct orch_ref {
 	enum orch_src		 src;
 	char			*name;
 	char			*stepname;	/* SRC_STEP_* as written */
-	size_t			 step;		/* its index, set by the loader */
-	const char		**ptr;		/* JSON Pointer tokens, decoded */
+	size_t			 step;		/* its index (the loader's) */
+	const char		**ptr;		/* JSON Pointer, decoded */
 	size_t			 nptr;
 	int			 raw;		/* "| raw": never URL-encoded */
-	int			 number;	/* "| number": text to a number */
+	int			 number;	/* "| number" */
 	int			 xml;		/* "| xml": escaped for XML */
 	int			 has_default;
 	struct json_object	*deflt;		/* "?? value" (NULL: null) */
@@ -146,7 +146,7 @@ struct orch_cond {
 struct orch_target {
 	const char		*name;		/* service name, or NULL */
 	char			*url;		/* "http://host:port" */
-	const char		*base;		/* a service's base path, or "" */
+	const char		*base;		/* service base path, or "" */
 	struct gw_client_target	 t;		/* strings point into url */
 	int			 resolved;
 };
@@ -189,7 +189,7 @@ struct orch_step {
 	enum orch_body_kind	 body_kind;
 	struct orch_jt		 json;		/* BODY_JSON */
 	struct orch_tmpl	 text;		/* BODY_TEXT */
-	const char		*content_type;	/* of the body, unless a field */
+	const char		*content_type;	/* of the body, by default */
 	struct orch_cond	*when;		/* NULL: always */
 	struct orch_tmpl	 foreach;	/* nparts 0: none */
 	uint32_t		 concurrency;
@@ -216,7 +216,7 @@ struct orch_step {
 
 struct orch_response {
 	int			 present;	/* the script has "response" */
-	int			 status;	/* literal, or 0 for the template */
+	int			 status;	/* 0: status_t says */
 	struct orch_tmpl	 status_t;
 	struct orch_field	*headers;
 	size_t			 nheaders;
@@ -234,7 +234,7 @@ struct gw_orch {
 	struct gw_jdoc		*doc;
 	unsigned		 flags;
 	uint32_t		 deadline_ms;
-	uint64_t		 max_held;	/* "max_bytes": answers of a run */
+	uint64_t		 max_held;	/* "max_bytes" */
 	struct orch_target	*targets;
 	size_t			 ntargets;
 	struct orch_step	*steps;
@@ -334,8 +334,9 @@ int	orch_tmpl_parse(struct gw_arena *a, const char *s, size_t len,
 int	orch_ref_eval(const struct orch_ref *r, const struct orch_scope *sc,
 	    struct orch_val *v, struct orch_fail *f);
 /* Render a string template, appending to out. */
-int	orch_tmpl_render(const struct orch_tmpl *t, const struct orch_scope *sc,
-	    enum orch_render_mode mode, struct gw_buf *out, struct orch_fail *f);
+int	orch_tmpl_render(const struct orch_tmpl *t,
+	    const struct orch_scope *sc, enum orch_render_mode mode,
+	    struct gw_buf *out, struct orch_fail *f);
 /* Render a JSON template as compact JSON, appending to out. */
 int	orch_jt_render(const struct orch_jt *jt, const struct orch_scope *sc,
 	    struct gw_buf *out, struct orch_fail *f);

@@ -78,7 +78,7 @@ struct call {
 	struct gw_str			 eff;		/* the body as read:
 							   rbody, or mediated */
 	int				 over_limit;
-	int				 answered;	/* a whole answer came */
+	int				 answered;	/* a whole answer */
 	/* the outcome */
 	int				 ok;
 	const char			*error;
@@ -699,9 +699,9 @@ kick_fire(struct gw_timer *t)
 	struct gw_orch_run *run = t->arg;
 
 	if (run->failing)
-		problem(run, run->fail_status, run->o->steps[run->fail_step].name,
-		    "step '%s' failed: %s", run->o->steps[run->fail_step].name,
-		    run->fail_msg);
+		problem(run, run->fail_status,
+		    run->o->steps[run->fail_step].name, "step '%s' failed: %s",
+		    run->o->steps[run->fail_step].name, run->fail_msg);
 	else
 		compose(run);
 	finish(run);
@@ -1123,9 +1123,9 @@ mediate_response(struct call *c, const char **ctype, char *msg,
 		goto out;
 	}
 	if (rc == 1) {
-		(void)snprintf(msg, msgsize, "%s answered %d with a SOAP fault: "
-		    "%.*s", c->tgt->url, c->status, (int)GW_MIN(out.len, 300),
-		    out.p == NULL ? "" : out.p);
+		(void)snprintf(msg, msgsize, "%s answered %d with a SOAP "
+		    "fault: %.*s", c->tgt->url, c->status,
+		    (int)GW_MIN(out.len, 300), out.p == NULL ? "" : out.p);
 		goto out;
 	}
 	if ((s = gw_arena_strndup(run->arena, out.p == NULL ? "" : out.p,

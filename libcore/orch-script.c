@@ -36,9 +36,9 @@ struct ld {
 	struct gw_xml_doc	*dummy;		/* to check XPath expressions */
 	struct gw_orch		*o;
 	struct gw_arena		*a;
-	const char		**names;	/* step names, NULL-terminated */
+	const char		**names;	/* step names, NULL-ended */
 	size_t			 nnames;
-	const char		**svcnames;	/* service names, NULL-terminated */
+	const char		**svcnames;	/* NULL-ended */
 	int			 oom;
 };
 
@@ -368,7 +368,8 @@ parse_namespaces(struct ld *l, const struct json_object *root,
 		size_t old = gw_jcheck_push_key(l->ck, prefix);
 
 		if (!gw_xml_valid_name(prefix, strlen(prefix), 0))
-			ERR(l, nv, prefix, NULL, "'%s' is not a prefix", prefix);
+			ERR(l, nv, prefix, NULL, "'%s' is not a prefix",
+			    prefix);
 		else if ((uri = doc_str(l, nv, prefix, v)) != NULL) {
 			if (*uri == '\0')
 				ERR(l, nv, prefix, v, "an empty namespace URI");
@@ -425,8 +426,8 @@ resolve_refs(struct ld *l, const struct orch_tmpl *t, const struct tctx *tc,
 		r->step = (size_t)s;
 		if ((r->src == SRC_STEP_HEADER || r->src == SRC_STEP_XPATH) &&
 		    l->o->steps[s].foreach.nparts > 0) {
-			ERR(l, parent, key, v, "${%s}: step '%s' makes one call "
-			    "per item: it has no single %s", r->text,
+			ERR(l, parent, key, v, "${%s}: step '%s' makes one "
+			    "call per item: it has no single %s", r->text,
 			    r->stepname, r->src == SRC_STEP_HEADER ?
 			    "header fields" : "XML body");
 			rc = -1;
@@ -574,8 +575,8 @@ compile_cond(struct ld *l, const struct json_object *parent, const char *key,
 		return -1;
 	}
 	if (gw_jv_len(v) != 1) {
-		ERR(l, parent, key, v, "a condition object has one key: eq, ne, "
-		    "not, and or or");
+		ERR(l, parent, key, v, "a condition object has one key: eq, "
+		    "ne, not, and or or");
 		return -1;
 	}
 	gw_jv_iter_init(&it, v);
@@ -1149,8 +1150,8 @@ parse_step(struct ld *l, const struct json_object *steps, const char *name,
 		st->to_json = parse_friendly(l, sv, "xml_to_json", v);
 		if (st->to_json != NULL && (st->parse == PARSE_JSON ||
 		    st->parse == PARSE_TEXT))
-			ERR(l, sv, "xml_to_json", v, "\"xml_to_json\" reads XML "
-			    "answers: \"parse\" cannot be json or text");
+			ERR(l, sv, "xml_to_json", v, "\"xml_to_json\" reads "
+			    "XML answers: \"parse\" cannot be json or text");
 		gw_jcheck_pop(l->ck, old);
 	}
 	st->uses_item = tc.allow_item;

@@ -436,8 +436,9 @@ parse_headers(struct gw_jcheck *ck, struct gw_arena *a,
 	for (size_t i = 0; i < n; i++) {
 		struct json_object	*pair = gw_jv_at(hv, i);
 		const char		*nm, *val;
-		size_t			 nl, vl, o2 = gw_jcheck_push_index(ck, i);
+		size_t			 nl, vl, o2;
 
+		o2 = gw_jcheck_push_index(ck, i);
 		if (gw_jv_type(pair) != GW_JT_ARRAY || gw_jv_len(pair) != 2 ||
 		    (nm = gw_jv_str(gw_jv_at(pair, 0), &nl)) == NULL ||
 		    (val = gw_jv_str(gw_jv_at(pair, 1), &vl)) == NULL) {

@@ -105,7 +105,8 @@ parse_pointer(struct gw_arena *a, const char *p, size_t len,
 				tok[k++] = p[j];
 				continue;
 			}
-			if (j + 1 < end && (p[j + 1] == '0' || p[j + 1] == '1')) {
+			if (j + 1 < end &&
+			    (p[j + 1] == '0' || p[j + 1] == '1')) {
 				tok[k++] = p[j + 1] == '0' ? '~' : '/';
 				j++;
 				continue;
@@ -210,8 +211,8 @@ parse_source(struct gw_arena *a, const char *s, size_t len,
 		    s);
  named:
 		if (name.p == NULL || name.len == 0)
-			return why_set(why, whylen, "'%.*s' needs a name, as in "
-			    "'%.*s.NAME'", (int)len, s, (int)len, s);
+			return why_set(why, whylen, "'%.*s' needs a name, as "
+			    "in '%.*s.NAME'", (int)len, s, (int)len, s);
 		for (size_t i = 0; i < name.len; i++)
 			if (!is_name((unsigned char)name.p[i]))
 				return why_set(why, whylen, "bad name '%.*s'",
@@ -571,7 +572,8 @@ orch_utf8_valid(const char *s, size_t len)
 				return 0;
 			cp = (cp << 6) | (p[i + k] & 0x3f);
 		}
-		if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+		if ((n == 2 && (cp < 0x800 ||
+		    (cp >= 0xd800 && cp <= 0xdfff))) ||
 		    (n == 3 && (cp < 0x10000 || cp > 0x10ffff)))
 			return 0;
 		i += n + 1;
@@ -928,7 +930,8 @@ ref_eval(const struct orch_ref *r, const struct orch_scope *sc,
 		    "'%s'", r->name);
 	case SRC_REQ_BODY:
 		if (in->body.len == 0)
-			return missing(r, NULL, v, f, "the request has no body");
+			return missing(r, NULL, v, f, "the request has no "
+			    "body");
 		if (r->nptr == 0) {
 			if (in->body_is_json) {
 				v->kind = VAL_JSON;
@@ -1078,8 +1081,8 @@ orch_tmpl_render(const struct orch_tmpl *t, const struct orch_scope *sc,
 			}
 			if (!gw_xml_valid_chars(tmp.p == NULL ? "" : tmp.p,
 			    tmp.len)) {
-				(void)snprintf(f->msg, sizeof(f->msg), "${%.100s}: "
-				    "a character XML cannot carry",
+				(void)snprintf(f->msg, sizeof(f->msg),
+				    "${%.100s}: a character XML cannot carry",
 				    p->ref->text);
 				f->step = NULL;
 				goto out;

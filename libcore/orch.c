@@ -121,8 +121,9 @@ gw_orch_describe(const struct gw_orch *o, int dot, struct gw_buf *out,
 	}
 	for (size_t i = 0; i < o->nsteps; i++) {
 		const struct orch_step	*st = &o->steps[i];
-		const char		*n = step_notes(st, notes, sizeof(notes));
+		const char		*n;
 
+		n = step_notes(st, notes, sizeof(notes));
 		if (gw_buf_printf(out, err, "%zu %s", wave[i], st->name) == -1)
 			goto out;
 		for (size_t k = 0; k < st->ndeps; k++)

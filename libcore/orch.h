@@ -191,7 +191,7 @@ struct gw_orch_response {
 	 * deadline) and the response is problem+json saying why.
 	 */
 	int				 failed;
-	const char			*step;		/* the failed step, or NULL */
+	const char			*step;	/* failed step, or NULL */
 };
 
 typedef void gw_orch_done_fn(void *arg, const struct gw_orch_response *r);
