@@ -76,7 +76,7 @@ longopts() {
 loader_keys() {
 	for f_ in "$LOADER" "$SRC/libcore/orch.c" $(grep -l "^const struct gw_policy_type gw_policy_" \
 	    "$SRC"/libcore/*.c 2>/dev/null); do
-		awk '/^[[:space:]]*(static )?const char \*const keys\[\] = \{/ { k = 1 } k { print } k && /\};/ { k = 0 }
+		awk '/^[[:space:]]*(static )?const char \*const ([a-z]+_)?keys\[\] = \{/ { k = 1 } k { print } k && /\};/ { k = 0 }
 		    FILENAME != loader && /^[[:space:]]*\.name = "/ { print }' \
 		    loader="$LOADER" "$f_"
 	done | grep -o '"[^"]*"' | tr -d '"' | LC_ALL=C sort -u
