@@ -19,6 +19,7 @@
 #include "http.h"
 #include "jcheck.h"
 #include "json.h"
+#include "loop.h"
 #include "orch-int.h"
 #include "orch.h"
 #include "route.h"
@@ -303,6 +304,7 @@ struct handle {
 	struct gw_req		*req;
 	const struct gw_orch	*o;
 	struct gw_orch_run	*run;
+	uint64_t		 t0;
 	int			 aborted;
 };
 
@@ -324,6 +326,9 @@ h_done(void *arg, const struct gw_orch_response *r)
 	struct gw_orch_run	*run = h->run;
 
 	h->run = NULL;
+	/* the access log names the script and its time */
+	gw_req_set_upstream(h->req, h->o->origin,
+	    gw_loop_now(gw_req_loop(h->req)) - h->t0);
 	gw_resp_send(h->req, r->status, r->headers, r->nheaders, r->body.p,
 	    r->body.len);
 	/* the response was copied: h and req are not ours any more */
@@ -359,6 +364,7 @@ h_start(struct gw_req *req, void *arg)
 	rq.request_id = gw_req_id(req);
 	if (h->o->uses_body && gw_req_has_body(req))
 		rq.body = gw_req_body_peek(req);
+	h->t0 = gw_loop_now(gw_req_loop(req));
 	if ((env = server_env(gw_req_server(req), &err)) == NULL ||
 	    (h->run = gw_orch_start(h->o, env, &rq, NULL, h_done, h,
 	    &err)) == NULL) {

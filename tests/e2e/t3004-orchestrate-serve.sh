@@ -98,7 +98,8 @@ test_expect_success 'a composition through the gateway: what the command gives' 
 	grep -qi "^cache-control: max-age=60" head &&
 	grep -qi "^content-type: application/json" head &&
 	grep -qi "^x-request-id: " head &&
-	test_cmp cli.json body
+	test_cmp cli.json body &&
+	grep -q "\"path\":\"/v1/catalog/42\".*\"upstream\":\"[^\"]*scripts/catalog.json\"" gw.log
 '
 
 test_expect_success 'path parameters of the route are the script'"'"'s' '
