@@ -2,7 +2,7 @@
  * audit-bench.c: gw-audit's scanner and libmodsecurity 3 with the OWASP
  * CRS, side by side in one process, on the same raw HTTP requests.
  *
- *	audit-bench [-p level] [-s seconds] [-m crs-dir] RULES DIR
+ *	audit-bench [-g] [-p level] [-s seconds] [-m crs-dir] RULES DIR
  *
  * Every file of DIR is one raw request; a name starting with "a-" marks
  * an attack, "c-" a clean request (bench/audit-bench.sh makes them).
@@ -11,7 +11,7 @@
  * machine); the figures are requests/s, MB/s of request bytes, and the
  * requests each flagged, per kind.  Times are the process's CPU time, so
  * that other work on the machine does not count.  Built without libmodsecurity
- * (-DNO_MODSEC), it measures gw-audit alone.
+ * (-DNO_MODSEC), or with -g, it measures gw-audit alone.
  */
 #include <dirent.h>
 #include <stdint.h>
@@ -39,6 +39,7 @@ struct req {
 	char	*p;
 	size_t	 len;
 	int	 attack;
+	char	 family[8];	/* "942" of "a-942-00012", "gen" ... */
 };
 
 static struct req	*reqs;
@@ -90,6 +91,8 @@ load(const char *dir)
 		reqs[nreqs].p = buf;
 		reqs[nreqs].len = (size_t)n;
 		reqs[nreqs].attack = strncmp(de->d_name, "a-", 2) == 0;
+		(void)snprintf(reqs[nreqs].family, sizeof(reqs[nreqs].family),
+		    "%.*s", (int)strcspn(de->d_name + 2, "-"), de->d_name + 2);
 		total_bytes += (uint64_t)n;
 		nreqs++;
 	}
@@ -245,6 +248,29 @@ ms_one(const struct req *r)
 }
 #endif
 
+#define MAXFAM	32
+
+struct fam {
+	char	name[8];
+	size_t	attacks, gw_hit, ms_hit, clean, gw_fp, ms_fp;
+};
+
+static struct fam	fams[MAXFAM];
+static size_t		nfams;
+
+static struct fam *
+fam_of(const char *name)
+{
+	for (size_t i = 0; i < nfams; i++)
+		if (strcmp(fams[i].name, name) == 0)
+			return &fams[i];
+	if (nfams == MAXFAM)
+		return &fams[MAXFAM - 1];
+	(void)snprintf(fams[nfams].name, sizeof(fams[nfams].name), "%s",
+	    name);
+	return &fams[nfams++];
+}
+
 struct tally {
 	double		 secs;
 	uint64_t	 rounds;
@@ -262,8 +288,11 @@ main(int argc, char **argv)
 	double			 budget = 5, t0;
 	int			 ch, paranoia = 1, with_ms = 1;
 
-	while ((ch = getopt(argc, argv, "m:p:s:")) != -1) {
+	while ((ch = getopt(argc, argv, "gm:p:s:")) != -1) {
 		switch (ch) {
+		case 'g':
+			with_ms = 0;	/* gw-audit alone */
+			break;
 		case 'm':
 			load_file = optarg;
 			break;
@@ -274,13 +303,13 @@ main(int argc, char **argv)
 			budget = strtod(optarg, NULL);
 			break;
 		default:
-			fprintf(stderr, "usage: audit-bench [-p level] "
+			fprintf(stderr, "usage: audit-bench [-g] [-p level] "
 			    "[-s seconds] [-m crs-dir] rules dir\n");
 			return 64;
 		}
 	}
 	if (argc - optind != 2) {
-		fprintf(stderr, "usage: audit-bench [-p level] [-s seconds] "
+		fprintf(stderr, "usage: audit-bench [-g] [-p level] [-s seconds] "
 		    "[-m crs-dir] rules dir\n");
 		return 64;
 	}
@@ -296,8 +325,10 @@ main(int argc, char **argv)
 	}
 #ifdef NO_MODSEC
 	with_ms = 0;
+	(void)load_file;
 #else
-	ms_init(load_file, paranoia);
+	if (with_ms)
+		ms_init(load_file, paranoia);
 #endif
 	memset(&g, 0, sizeof(g));
 	memset(&m, 0, sizeof(m));
@@ -305,11 +336,22 @@ main(int argc, char **argv)
 	for (size_t i = 0; i < nreqs; i++) {
 		int hg = gw_one(rules, &lim, paranoia, &reqs[i]);
 #ifndef NO_MODSEC
-		int hm = ms_one(&reqs[i]);
+		int hm = with_ms ? ms_one(&reqs[i]) : 0;
 #else
 		int hm = 0;
 #endif
 
+		struct fam *f = fam_of(reqs[i].family);
+
+		if (reqs[i].attack) {
+			f->attacks++;
+			f->gw_hit += (size_t)hg;
+			f->ms_hit += (size_t)hm;
+		} else {
+			f->clean++;
+			f->gw_fp += (size_t)hg;
+			f->ms_fp += (size_t)hm;
+		}
 		if (reqs[i].attack) {
 			g.attacks++;
 			m.attacks++;
@@ -332,6 +374,8 @@ main(int argc, char **argv)
 		g.secs += now() - a;
 		g.rounds++;
 #ifndef NO_MODSEC
+		if (!with_ms)
+			continue;
 		a = now();
 		for (size_t i = 0; i < nreqs; i++)
 			(void)ms_one(&reqs[i]);
@@ -357,6 +401,21 @@ main(int argc, char **argv)
 		    m.attacks_hit, m.attacks, m.clean_hit, m.clean);
 		printf("gw-audit / modsecurity throughput: %.1fx\n",
 		    ((double)g.rounds / g.secs) / ((double)m.rounds / m.secs));
+		printf("\n%-8s %8s %16s %16s %8s %14s %14s\n", "family",
+		    "attacks", "gw-audit found", "modsec found", "clean",
+		    "gw-audit FP", "modsec FP");
+		for (size_t i = 0; i < nfams; i++)
+			printf("%-8s %8zu %9zu %5.0f%% %9zu %5.0f%% %8zu "
+			    "%7zu %5.0f%% %7zu %5.0f%%\n", fams[i].name,
+			    fams[i].attacks, fams[i].gw_hit,
+			    100.0 * (double)fams[i].gw_hit /
+			    (double)GW_MAX(fams[i].attacks, 1), fams[i].ms_hit,
+			    100.0 * (double)fams[i].ms_hit /
+			    (double)GW_MAX(fams[i].attacks, 1), fams[i].clean,
+			    fams[i].gw_fp, 100.0 * (double)fams[i].gw_fp /
+			    (double)GW_MAX(fams[i].clean, 1), fams[i].ms_fp,
+			    100.0 * (double)fams[i].ms_fp /
+			    (double)GW_MAX(fams[i].clean, 1));
 	}
 	gw_audit_rules_free(rules);
 	return 0;

@@ -41,7 +41,7 @@ out = sys.argv[2]
 n = 0
 for fam, rule, tid, kind, req in crs.load(sys.argv[1], set(
         "930 931 932 933 934 941 942 944".split())):
-    with open(os.path.join(out, "%s-%05d" % ("a" if kind == "attack" else "c", n)), "wb") as fp:
+    with open(os.path.join(out, "%s-%s-%05d" % ("a" if kind == "attack" else "c", fam, n)), "wb") as fp:
         fp.write(req)
     n += 1
 random.seed(7)
@@ -64,13 +64,13 @@ for i in range(50):
                          "; cat /etc/passwd", "${jndi:ldap://x/a}",
                          "../../../../etc/shadow", "{{7*7}}"])
     for kind, b in (("c", js), ("a", js.replace(b'"alpha', ('"' + bad.replace('"', '\\"')).encode(), 1))):
-        open(os.path.join(out, "%s-json-%02d" % (kind, i)), "wb").write(req("application/json", b))
+        open(os.path.join(out, "%s-gen-json-%02d" % (kind, i)), "wb").write(req("application/json", b))
     xbad = bad.replace("&", "&amp;").replace("<", "&lt;").replace("'", "&apos;")
     for kind, b in (("c", xml), ("a", xml.replace(b"<name>", ("<name>" + xbad).encode(), 1))):
-        open(os.path.join(out, "%s-xml-%02d" % (kind, i)), "wb").write(req("application/xml", b))
+        open(os.path.join(out, "%s-gen-xml-%02d" % (kind, i)), "wb").write(req("application/xml", b))
     from urllib.parse import quote_plus
     for kind, b in (("c", form), ("a", form.replace(b"f3=", ("f3=" + quote_plus(bad)).encode(), 1))):
-        open(os.path.join(out, "%s-form-%02d" % (kind, i)), "wb").write(
+        open(os.path.join(out, "%s-gen-form-%02d" % (kind, i)), "wb").write(
             req("application/x-www-form-urlencoded", b))
 PY
 if pkg-config --exists modsecurity 2>/dev/null &&
@@ -109,7 +109,9 @@ head = ("POST /api/orders?src=web HTTP/1.1\r\nHost: shop.example\r\n"
         "Content-Length: %d\r\n\r\n" % len(body)).encode()
 open(os.path.join(sys.argv[1], "c-order"), "wb").write(head + body)
 PY
-"$TMP/audit-bench" -p 1 -s 3 "$RULES" "$TMP/one" | sed -n '2,4p'
+# alone: in rounds of one request beside ModSecurity, its caches would
+# be cold every time
+"$TMP/audit-bench" -g -p 1 -s 3 "$RULES" "$TMP/one" | sed -n '2,3p'
 
 # --- 3. the rule matcher against the number of rules -------------------------------
 echo
@@ -134,13 +136,12 @@ for n in (10, 100, 1000):
 PY
 printf "%-6s %14s %14s %14s\n" rules "prefilter" "no prefilter" "grep -E -f"
 for n in 10 100 1000; do
-	a=$( { /usr/bin/time -f %e "$GWA" -q -f text --max-bytes 0 -r "$TMP/rules.$n" "$TMP/text"; } 2>&1 | tail -n 1)
-	b=$( { /usr/bin/time -f %e "$GWA" -q -f text --max-bytes 0 --no-prefilter -r "$TMP/rules.$n" "$TMP/text"; } 2>&1 | tail -n 1)
-	c=$( { /usr/bin/time -f %e grep -E -c -f "$TMP/grep.$n" "$TMP/text" >/dev/null; } 2>&1 | tail -n 1)
+	a=$( { /usr/bin/time -f '%U %S' "$GWA" -q -f text --max-bytes 0 -r "$TMP/rules.$n" "$TMP/text"; } 2>&1 | tail -n 1)
+	b=$( { /usr/bin/time -f '%U %S' "$GWA" -q -f text --max-bytes 0 --no-prefilter -r "$TMP/rules.$n" "$TMP/text"; } 2>&1 | tail -n 1)
+	c=$( { /usr/bin/time -f '%U %S' grep -E -c -f "$TMP/grep.$n" "$TMP/text" >/dev/null; } 2>&1 | tail -n 1)
+	rate() { echo "20.97 $1" | awk '{ t = $2 + $3; print $1 / (t > 0 ? t : 0.01) }'; }
 	printf "%-6s %9.0f MB/s %9.0f MB/s %9.0f MB/s\n" "$n" \
-	    "$(echo "20.97 $a" | awk '{ print $1 / ($2 > 0 ? $2 : 0.01) }')" \
-	    "$(echo "20.97 $b" | awk '{ print $1 / ($2 > 0 ? $2 : 0.01) }')" \
-	    "$(echo "20.97 $c" | awk '{ print $1 / ($2 > 0 ? $2 : 0.01) }')"
+	    "$(rate "$a")" "$(rate "$b")" "$(rate "$c")"
 done
 
 # --- 4. structure scanners on large documents -------------------------------------
@@ -148,14 +149,15 @@ echo
 echo "== 4. large documents, limits only"
 { printf "<a>"; yes "<b c=\"d\">text and more &amp; <![CDATA[x]]></b>" | head -n 1000000; printf "</a>"; } >"$TMP/big.xml"
 { printf "["; yes "\"abcdefghij\", {\"k\": [1.5e3, true, null]}," | head -n 1000000; printf "0]"; } >"$TMP/big.json"
-mb() { echo "$(wc -c <"$1") $2" | awk '{ printf "%.0f MB/s", $1 / 1e6 / ($2 > 0 ? $2 : 0.01) }'; }
-t=$( { /usr/bin/time -f %e "$GWA" -q --max-bytes 0 --max-xml-children 0 --max-xml-nodes 0 "$TMP/big.xml"; } 2>&1 | tail -n 1)
+# MB/s of CPU time (user and system), not of wall time: the machine is shared
+mb() { echo "$(wc -c <"$1") $2" | awk '{ t = $2 + $3; printf "%.0f MB/s", $1 / 1e6 / (t > 0 ? t : 0.01) }'; }
+t=$( { /usr/bin/time -f '%U %S' "$GWA" -q --max-bytes 0 --max-xml-children 0 --max-xml-nodes 0 "$TMP/big.xml"; } 2>&1 | tail -n 1)
 echo "gw-audit XML:            $(mb "$TMP/big.xml" "$t")"
 if command -v xmllint >/dev/null 2>&1; then
-	t=$( { /usr/bin/time -f %e xmllint --stream --noout "$TMP/big.xml"; } 2>&1 | tail -n 1)
+	t=$( { /usr/bin/time -f '%U %S' xmllint --stream --noout "$TMP/big.xml"; } 2>&1 | tail -n 1)
 	echo "xmllint --stream:        $(mb "$TMP/big.xml" "$t")"
 fi
-t=$( { /usr/bin/time -f %e "$GWA" -q --max-bytes 0 --max-json-items 0 "$TMP/big.json"; } 2>&1 | tail -n 1)
+t=$( { /usr/bin/time -f '%U %S' "$GWA" -q --max-bytes 0 --max-json-items 0 "$TMP/big.json"; } 2>&1 | tail -n 1)
 echo "gw-audit JSON:           $(mb "$TMP/big.json" "$t")"
-t=$( { /usr/bin/time -f %e python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$TMP/big.json"; } 2>&1 | tail -n 1)
+t=$( { /usr/bin/time -f '%U %S' python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$TMP/big.json"; } 2>&1 | tail -n 1)
 echo "python3 json.load:       $(mb "$TMP/big.json" "$t")"

@@ -498,6 +498,10 @@ audit_mp_end(struct gw_audit_scan *s)
 			if (audit_match(s, AT_FORM_VALUE, name, fname.p,
 			    fname.len, where, 0, 0) == -1)
 				return -1;
+			audit_value_begin(s);
+			if (audit_match(s, AT_FILE_NAME, name, fname.p,
+			    fname.len, where, 0, 0) == -1)
+				return -1;
 		} else if (audit_match(s, AT_FORM_VALUE, name, body, blen,
 		    where, 0, 0) == -1)
 			return -1;

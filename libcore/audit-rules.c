@@ -49,6 +49,7 @@ static const char *const target_names[] = {
 	[AT_COOKIE_VALUE] = "cookie-values",
 	[AT_FORM_NAME] = "form-names",
 	[AT_FORM_VALUE] = "form-values",
+	[AT_FILE_NAME] = "file-names",
 	[AT_JSON_KEY] = "json-keys",
 	[AT_JSON_VALUE] = "json-values",
 	[AT_XML_TEXT] = "xml-text",
@@ -70,7 +71,7 @@ static const struct {
 	{ "args-names", AT_BIT(AT_QUERY_NAME) | AT_BIT(AT_FORM_NAME) |
 	    AT_BIT(AT_JSON_KEY) | AT_BIT(AT_XML_NAME) },
 	{ "headers", AT_BIT(AT_HEADER_VALUE) },
-	{ "cookies", AT_BIT(AT_COOKIE_VALUE) },
+	{ "cookies", AT_BIT(AT_COOKIE_NAME) | AT_BIT(AT_COOKIE_VALUE) },
 };
 
 static const char *const decode_names[] = {

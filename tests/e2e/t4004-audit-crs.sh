@@ -15,9 +15,9 @@ python3 -c 'import yaml' 2>/dev/null ||
 
 test_expect_success 'detection floors at paranoia level 1, and few false positives' '
 	python3 "$REPLAY" -a gw-audit -r "$RULES" -p 1 \
-	    --min-detect 930=90 --min-detect 931=50 --min-detect 932=38 \
-	    --min-detect 933=42 --min-detect 934=45 --min-detect 941=55 \
-	    --min-detect 942=35 --min-detect 944=85 --max-fp 20 \
+	    --min-detect 930=90 --min-detect 931=50 --min-detect 932=48 \
+	    --min-detect 933=72 --min-detect 934=50 --min-detect 941=80 \
+	    --min-detect 942=35 --min-detect 944=85 --max-fp 16 \
 	    "$CRS" >level1.txt &&
 	cat level1.txt | sed -e "s/^/# /" >&2
 '
