@@ -53,6 +53,11 @@ test_expect_success 'the services, the scripts, their recordings' '
 	                "headers": { "X-Step-Status": "\${e.status}" },
 	                "json": "\${e.body}" } }
 	EOF
+	cat >scripts/ptr.json <<-EOF &&
+	{ "steps": { "e": { "method": "POST", "url": "http://127.0.0.1:$(cat echo.port)/e",
+	                    "json": { "k": "\${request.body/k}" } } },
+	  "response": { "json": "\${e.body}" } }
+	EOF
 	cat >scripts/stall.json <<-EOF &&
 	{ "deadline_ms": 300,
 	  "steps": { "s": { "url": "http://127.0.0.1:$(cat stall.port)/",
@@ -84,6 +89,8 @@ test_expect_success 'a configuration with orchestrate routes' '
 	      "policies": [ { "headers": { "request": {
 	          "set": { "X-Tenant": "from-policy" } } } } ],
 	      "orchestrate": "scripts/echo.json" },
+	    { "match": { "path": "/ptr" }, "orchestrate": "scripts/ptr.json",
+	      "max_body_bytes": 100 },
 	    { "match": { "path": "/stall" }, "orchestrate": "scripts/stall.json" },
 	    { "match": { "path": "/slow" }, "orchestrate": "scripts/slow.json" }
 	  ] }
@@ -131,6 +138,20 @@ test_expect_success 'a request body that is not what the script reads' '
 	    --data "not json" "$(url /echo/x)" &&
 	grep -q "^HTTP/1.1 201" head &&
 	grep -q "\"body\":\"not json\"" body
+'
+
+test_expect_success 'a body the script reads by pointer: JSON, or 400; 413 past the limit' '
+	curl -sS -o body -H "Content-Type: application/json" \
+	    --data "{\"k\":[1]}" "$(url /ptr)" &&
+	echo "{\"k\":[1]}" >expect &&
+	test_cmp expect body &&
+	curl -sS -D head -o body --data "k=1" "$(url /ptr)" &&
+	grep -q "^HTTP/1.1 400" head &&
+	grep -qi "^content-type: application/problem+json" head &&
+	grep -q "the request body is not JSON" body &&
+	head -c 200 /dev/zero | tr "\\0" a >big &&
+	curl -sS -D head -o body --data-binary @big "$(url /ptr)" &&
+	grep -q "^HTTP/1.1 413" head
 '
 
 test_expect_success 'the deadline: 504 problem+json' '
