@@ -114,6 +114,14 @@ test_expect_success 'item 43: not for sale (price skipped), no stock (fallback)'
 	! grep -q "/prices/m-5" prices.seen
 '
 
+test_expect_success 'item 44: a service the script does not declare is refused' '
+	test_expect_code 1 gw-orchestrate run --param id=44 catalog.json >body &&
+	grep -q "\"status\":502" body &&
+	grep -q "\"step\":\"content\"" body &&
+	grep -q "service .games. is not one the script declares" body &&
+	! grep -q "games" items.seen
+'
+
 test_expect_success 'record item 42: one file per call' '
 	gw-orchestrate run --param id=42 --record rec catalog.json >live &&
 	ls rec >files &&
