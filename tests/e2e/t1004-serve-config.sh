@@ -30,7 +30,7 @@ test_expect_success '--check reports every error with file:line:col and path' '
 	bad.json:7:48: routes[0].proxy: unknown upstream '"'"'catalgo'"'"'; did you mean '"'"'catalog'"'"'?
 	bad.json:8:44: routes[1].match.methods[0]: unknown method; method names are upper case, as "GET"
 	bad.json:9:29: routes[1].static.status: must be from 100 to 599
-	bad.json:10:5: routes[2]: a route needs exactly one handler: "proxy" or "static"
+	bad.json:10:5: routes[2]: a route needs exactly one handler: "proxy", "static" or "orchestrate"
 	EOF
 	test_cmp expect err
 '
