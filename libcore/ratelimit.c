@@ -16,11 +16,14 @@
  * through the small adapter below.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -152,14 +155,26 @@ struct bucket {
 struct gw_rl_zone {
 	struct bucket	*b;
 	size_t		 nbuckets;
+	void		*map;
 	size_t		 maplen;
 };
+
+/* The head of a zone file; the buckets follow it. */
+#define ZONE_MAGIC	0x314e4f5a4c525747ULL	/* "GWRLZON1" */
+struct zone_hdr {
+	uint64_t	magic;
+	uint64_t	nbuckets;
+	uint64_t	bucket_size;
+	char		boot_id[40];	/* mutexes of another boot are stale */
+	char		pad[8];
+};
+
+static int	init_buckets(struct bucket *b, size_t nb, struct gw_err *err);
 
 struct gw_rl_zone *
 gw_rl_zone_new(size_t slots, struct gw_err *err)
 {
 	struct gw_rl_zone	*z;
-	pthread_mutexattr_t	 ma;
 	size_t			 nb;
 
 	if (slots == 0 || slots > MAX_SLOTS) {
@@ -174,26 +189,134 @@ gw_rl_zone_new(size_t slots, struct gw_err *err)
 	}
 	z->nbuckets = nb;
 	z->maplen = nb * sizeof(struct bucket);
-	z->b = mmap(NULL, z->maplen, PROT_READ | PROT_WRITE,
+	z->b = z->map = mmap(NULL, z->maplen, PROT_READ | PROT_WRITE,
 	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (z->b == MAP_FAILED) {
+	if (z->map == MAP_FAILED) {
 		gw_err_sys(err, "cannot map %zu bytes of shared memory",
 		    z->maplen);
 		free(z);
 		return NULL;
 	}
-	if (pthread_mutexattr_init(&ma) != 0 ||
-	    pthread_mutexattr_setpshared(&ma, PTHREAD_PROCESS_SHARED) != 0 ||
-	    pthread_mutexattr_setrobust(&ma, PTHREAD_MUTEX_ROBUST) != 0) {
-		gw_err_set(err, GW_E_INTERNAL, "no process-shared mutexes");
-		munmap(z->b, z->maplen);
+	if (init_buckets(z->b, nb, err) == -1) {
+		munmap(z->map, z->maplen);
 		free(z);
 		return NULL;
 	}
-	for (size_t i = 0; i < nb; i++)
-		(void)pthread_mutex_init(&z->b[i].lock, &ma);
-	pthread_mutexattr_destroy(&ma);
 	return z;
+}
+
+/* Empty buckets, each with its process-shared robust mutex. */
+static int
+init_buckets(struct bucket *b, size_t nb, struct gw_err *err)
+{
+	pthread_mutexattr_t ma;
+
+	if (pthread_mutexattr_init(&ma) != 0 ||
+	    pthread_mutexattr_setpshared(&ma, PTHREAD_PROCESS_SHARED) != 0 ||
+	    pthread_mutexattr_setrobust(&ma, PTHREAD_MUTEX_ROBUST) != 0)
+		return gw_err_set(err, GW_E_INTERNAL, "no process-shared "
+		    "mutexes");
+	memset(b, 0, nb * sizeof(*b));
+	for (size_t i = 0; i < nb; i++)
+		(void)pthread_mutex_init(&b[i].lock, &ma);
+	pthread_mutexattr_destroy(&ma);
+	return 0;
+}
+
+static void
+boot_id(char out[40])
+{
+	FILE *fp;
+
+	memset(out, 0, 40);
+	if ((fp = fopen("/proc/sys/kernel/random/boot_id", "re")) != NULL) {
+		if (fgets(out, 40, fp) == NULL)
+			out[0] = '\0';
+		(void)fclose(fp);
+	}
+	out[strcspn(out, "\n")] = '\0';
+}
+
+struct gw_rl_zone *
+gw_rl_zone_open(const char *path, size_t slots, struct gw_err *err)
+{
+	struct gw_rl_zone	*z = NULL;
+	struct zone_hdr		*h;
+	struct stat		 st;
+	char			 boot[40];
+	size_t			 nb, len;
+	int			 fd;
+
+	if (slots == 0 || slots > MAX_SLOTS) {
+		gw_err_set(err, GW_E_LIMIT, "a zone holds 1 to %d keys",
+		    MAX_SLOTS);
+		return NULL;
+	}
+	nb = (slots + WAYS - 1) / WAYS;
+	len = sizeof(struct zone_hdr) + nb * sizeof(struct bucket);
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	    0600)) == -1) {
+		gw_err_sys(err, "cannot open '%s'", path);
+		return NULL;
+	}
+	/* one process sets a new file up; the others wait for it */
+	if (flock(fd, LOCK_EX) == -1 || fstat(fd, &st) == -1) {
+		gw_err_sys(err, "cannot lock '%s'", path);
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		gw_err_set(err, GW_E_CONFIG, "'%s' must be a file of this user "
+		    "that others cannot write", path);
+		goto fail;
+	}
+	if (st.st_size != 0 && (uint64_t)st.st_size != len) {
+		gw_err_set(err, GW_E_CONFIG, "'%s' holds a zone of another "
+		    "size (max_keys); remove it to start afresh", path);
+		goto fail;
+	}
+	if (st.st_size == 0 && ftruncate(fd, (off_t)len) == -1) {
+		gw_err_sys(err, "cannot size '%s'", path);
+		goto fail;
+	}
+	if ((z = calloc(1, sizeof(*z))) == NULL) {
+		gw_err_set(err, GW_E_NOMEM, "out of memory");
+		goto fail;
+	}
+	z->maplen = len;
+	z->nbuckets = nb;
+	if ((z->map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+	    0)) == MAP_FAILED) {
+		gw_err_sys(err, "cannot map '%s'", path);
+		free(z);
+		z = NULL;
+		goto fail;
+	}
+	h = z->map;
+	z->b = (struct bucket *)(h + 1);
+	boot_id(boot);
+	if (h->magic != ZONE_MAGIC || h->nbuckets != nb ||
+	    h->bucket_size != sizeof(struct bucket) ||
+	    strncmp(h->boot_id, boot, sizeof(h->boot_id)) != 0) {
+		/* new, or left by a boot whose lock owners are gone */
+		if (init_buckets(z->b, nb, err) == -1) {
+			munmap(z->map, len);
+			free(z);
+			z = NULL;
+			goto fail;
+		}
+		h->nbuckets = nb;
+		h->bucket_size = sizeof(struct bucket);
+		memcpy(h->boot_id, boot, sizeof(h->boot_id));
+		h->magic = ZONE_MAGIC;
+	}
+	/* the mapping keeps the open file, and so the lock: let go of it */
+	(void)flock(fd, LOCK_UN);
+	(void)close(fd);
+	return z;
+ fail:
+	(void)close(fd);
+	return NULL;
 }
 
 void
@@ -201,7 +324,7 @@ gw_rl_zone_free(struct gw_rl_zone *z)
 {
 	if (z == NULL)
 		return;
-	munmap(z->b, z->maplen);
+	munmap(z->map, z->maplen);
 	free(z);
 }
 
@@ -318,7 +441,8 @@ struct zone_ref {
 static struct zone_ref *zones;
 
 static struct zone_ref *
-zone_get(const char *name, size_t slots, int quota, struct gw_err *err)
+zone_get(const char *name, const char *file, size_t slots, int quota,
+    struct gw_err *err)
 {
 	struct zone_ref *r;
 
@@ -335,7 +459,8 @@ zone_get(const char *name, size_t slots, int quota, struct gw_err *err)
 		gw_err_set(err, GW_E_NOMEM, "out of memory");
 		return NULL;
 	}
-	if ((r->z = gw_rl_zone_new(slots, err)) == NULL) {
+	if ((r->z = file != NULL ? gw_rl_zone_open(file, slots, err) :
+	    gw_rl_zone_new(slots, err)) == NULL) {
 		free(r->name);
 		free(r);
 		return NULL;
@@ -751,13 +876,13 @@ rl_parse(struct gw_jcheck *ck, const struct json_object *parent,
     const char *key, const struct json_object *v, void **state)
 {
 	static const char *const keys[] = { "key", "rate", "quota", "burst",
-	    "name", "zone", "max_keys", "headers", "store", "redis",
-	    "redis_prefix", "timeout_ms", "on_redis_error", NULL };
+	    "name", "zone", "zone_file", "max_keys", "headers", "store",
+	    "redis", "redis_prefix", "timeout_ms", "on_redis_error", NULL };
 	static const char *const stores[] = { "local", "redis", NULL };
 	static const char *const fails[] = { "open", "closed", NULL };
 	struct rl_state	*st;
 	struct gw_err	 err;
-	char		*rate = NULL, *quota = NULL;
+	char		*rate = NULL, *quota = NULL, *zfile = NULL;
 	uint64_t	 max_keys = 65536;
 	int		 rc = 0, store = 0, fail = 0, r1, r2;
 
@@ -797,6 +922,7 @@ rl_parse(struct gw_jcheck *ck, const struct json_object *parent,
 	    gw_jcheck_u32(ck, v, "timeout_ms", 1, 60000, &st->timeout_ms) == -1 ||
 	    gw_jcheck_str(ck, v, "name", &st->name) == -1 ||
 	    gw_jcheck_str(ck, v, "zone", &st->zone_name) == -1 ||
+	    gw_jcheck_str(ck, v, "zone_file", &zfile) == -1 ||
 	    gw_jcheck_str(ck, v, "redis", &st->redis) == -1 ||
 	    gw_jcheck_str(ck, v, "redis_prefix", &st->prefix) == -1)
 		rc = -1;
@@ -843,11 +969,41 @@ rl_parse(struct gw_jcheck *ck, const struct json_object *parent,
 		    "\"store\": \"redis\"");
 		rc = -1;
 	}
+	if (rc == 0 && zfile != NULL) {
+		char *path;
+
+		if (store != 0) {
+			gw_jcheck_error(ck, parent, key, v, "\"zone_file\" is "
+			    "for \"store\": \"local\"");
+			rc = -1;
+		} else if ((path = gw_jcheck_resolve(ck, zfile)) == NULL)
+			rc = -1;
+		else {
+			free(zfile);
+			zfile = path;
+			/* zones of one file are one zone, whatever their name */
+			free(st->zone_name);
+			if ((st->zone_name = strdup(zfile)) == NULL)
+				rc = -1;
+		}
+	}
 	if (rc == 0 && store == 0 && (st->zone = zone_get(st->zone_name,
-	    (size_t)max_keys, st->spec.kind != GW_RL_RATE, &err)) == NULL) {
-		gw_jcheck_error(ck, parent, key, v, "%s", err.msg);
+	    zfile, (size_t)max_keys, st->spec.kind != GW_RL_RATE,
+	    &err)) == NULL) {
+		struct json_object	*jv = NULL;
+		const char		*k = zfile != NULL ? "zone_file" : NULL;
+		size_t			 old = k != NULL ?
+		    gw_jcheck_push_key(ck, k) : 0;
+
+		if (k != NULL)
+			(void)gw_jv_get(v, k, &jv);
+		gw_jcheck_error(ck, k != NULL ? v : parent, k != NULL ? k : key,
+		    k != NULL ? jv : v, "%s", err.msg);
+		if (k != NULL)
+			gw_jcheck_pop(ck, old);
 		rc = -1;
 	}
+	free(zfile);
 	if (rc == 0 && store == 0) {
 		free(st->redis);
 		st->redis = NULL;

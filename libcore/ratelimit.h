@@ -73,6 +73,14 @@ void	gw_rl_gcra(uint64_t *tat, uint64_t now, uint64_t t_us, uint64_t burst,
  */
 struct gw_rl_zone;
 struct gw_rl_zone *gw_rl_zone_new(size_t slots, struct gw_err *err);
+/*
+ * A zone in the file at path (created mode 0600 when missing): every
+ * process that opens the same file shares it, gw-serve processes started
+ * one per connection included, and its counters outlive them.  A file of
+ * another size is refused; one left by another boot is set up afresh.
+ */
+struct gw_rl_zone *gw_rl_zone_open(const char *path, size_t slots,
+	    struct gw_err *err);
 void	gw_rl_zone_free(struct gw_rl_zone *z);
 /*
  * Decide for key (any bytes) in zone z: GCRA with spec (kind GW_RL_RATE)

@@ -2,7 +2,7 @@
 test_description='gw-serve: rate limits and quotas in shared memory, across workers'
 . "$(dirname "$0")/lib.sh"
 
-test_skip_unless_cmd curl pgrep gw-serve gw-key gw-test-upstream
+test_skip_unless_cmd curl pgrep socat gw-serve gw-key gw-test-upstream
 
 # burst PORT PATH N [curl options]: N requests, 20 at a time on as many
 # connections; one status a line on stdout.
@@ -145,6 +145,53 @@ test_expect_success 'refusals are counted in the metrics' '
 	admin=$(sed -n "s/.*, admin \(127.0.0.1:[0-9]*\)$/\1/p" m.log) &&
 	curl -sS "http://$admin/metrics" >metrics &&
 	grep -q "^gw_policy_outcomes_total{route=\"routes\[0\]\",policy=\"rate_limit\",outcome=\"rate_limited\"} 3$" metrics
+'
+
+test_expect_success 'a zone file: one process per connection (inetd), counted together' '
+	cat >inetd.json <<-\EOF &&
+	{ "routes": [ { "match": { "prefix": "/" }, "static": {},
+	    "policies": [ { "rate_limit": { "rate": "10/h", "burst": 4,
+	                                    "zone_file": "inetd.zone" } } ] } ] }
+	EOF
+	printf "#!/bin/sh\nexec %s -c %s\n" "$(command -v gw-serve)" \
+	    "$PWD/inetd.json" >inetd-gw &&
+	chmod +x inetd-gw &&
+	socat -d -d TCP-LISTEN:0,bind=127.0.0.1,reuseaddr,fork \
+	    EXEC:./inetd-gw,nofork 2>socat.err &
+	echo $! >socat.pid &&
+	test_atexit "gw_kill_ $(cat socat.pid)" &&
+	n=0 &&
+	while ! grep -q "listening on" socat.err && test $n -lt 100
+	do
+		sleep_ms 50 && n=$((n + 1))
+	done &&
+	sed -n "s/.*listening on .*:\([0-9]*\)$/\1/p" socat.err |
+	    head -n 1 >socat.port &&
+	for i in 1 2 3 4 5 6 7 8
+	do
+		http_get_status "http://127.0.0.1:$(cat socat.port)/" &&
+		echo
+	done >codes &&
+	test "$(grep -c "^200$" codes)" = 5 &&
+	test "$(grep -c "^429$" codes)" = 3 &&
+	test "$(stat -c %a inetd.zone)" = 600
+'
+
+test_expect_success 'a zone file: two gateways on one host, counted together' '
+	cat >zf.json <<-\EOF &&
+	{ "workers": 2,
+	  "routes": [ { "match": { "prefix": "/" }, "static": {},
+	    "policies": [ { "rate_limit": { "rate": "10/h", "burst": 5,
+	                                    "zone_file": "two.zone" } } ] } ] }
+	EOF
+	gw_start_serve zf1 -c zf.json &&
+	gw_start_serve zf2 -c zf.json &&
+	burst "$(cat zf1.port)" / 10 >codes &&
+	burst "$(cat zf2.port)" / 10 >>codes &&
+	test "$(grep -c "^200$" codes)" = 6 &&
+	printf "{ \"routes\": [ { \"static\": {}, \"policies\": [ { \"rate_limit\": { \"rate\": \"1/s\", \"zone_file\": \"two.zone\", \"max_keys\": 99999 } } ] } ] }\n" >other.json &&
+	test_expect_code 78 gw-serve --check -c other.json 2>err &&
+	grep -q "rate_limit.zone_file: .*two.zone. holds a zone of another size" err
 '
 
 test_expect_success 'bad limits are refused with their place' '

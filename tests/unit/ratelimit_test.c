@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -141,11 +142,52 @@ test_zone(void)
 	gw_rl_zone_free(z);
 }
 
+static void
+test_zone_file(void)
+{
+	struct gw_rl_zone	*a, *b;
+	struct gw_rl_result	 r;
+	struct gw_err		 err = { 0 };
+	char			 path[] = "/tmp/gw-zone-test-XXXXXX";
+	uint64_t		 now = gw_clock_us();
+	int			 fd, n = 0;
+
+	if ((fd = mkstemp(path)) == -1) {
+		ok(0, "a temporary file");
+		return;
+	}
+	(void)close(fd);
+	(void)unlink(path);
+	ok((a = gw_rl_zone_open(path, 100, &err)) != NULL, "a new zone file: %s",
+	    err.msg);
+	ok((b = gw_rl_zone_open(path, 100, &err)) != NULL, "opened again");
+	for (int i = 0; i < 3; i++) {
+		gw_rl_zone_rate(a, GW_STR("k"), now, 1000000000, 3, &r);
+		n += r.allowed;
+		gw_rl_zone_rate(b, GW_STR("k"), now, 1000000000, 3, &r);
+		n += r.allowed;
+	}
+	is_int(n, 4, "two mappings of one file count together");
+	gw_rl_zone_free(a);
+	gw_rl_zone_free(b);
+	ok((a = gw_rl_zone_open(path, 100, &err)) != NULL, "open it once more");
+	gw_rl_zone_rate(a, GW_STR("k"), now, 1000000000, 3, &r);
+	ok(!r.allowed, "the counters outlive their users");
+	gw_rl_zone_free(a);
+	ok(gw_rl_zone_open(path, 1000, &err) == NULL &&
+	    strstr(err.msg, "another size") != NULL,
+	    "another size is refused: %s", err.msg);
+	ok(gw_rl_zone_open("/nonexistent/dir/zone", 100, &err) == NULL,
+	    "a file that cannot be made: %s", err.msg);
+	(void)unlink(path);
+}
+
 int
 main(void)
 {
 	test_specs();
 	test_gcra();
 	test_zone();
+	test_zone_file();
 	return done_testing();
 }
