@@ -29,7 +29,7 @@
 /* Bytes of a key kept in a JSON Pointer. */
 #define SEG_MAX		256
 
-enum once {
+enum jonce {
 	ONCE_DEPTH = 1 << 0,
 	ONCE_ENTRIES = 1 << 1,
 	ONCE_ITEMS = 1 << 2

@@ -667,7 +667,7 @@ text_feed(struct gw_audit_scan *s, const char *p, size_t len)
 }
 
 static int
-text_end(struct gw_audit_scan *s)
+text_finish(struct gw_audit_scan *s)
 {
 	char where[32];
 
@@ -916,7 +916,7 @@ audit_body_end(struct gw_audit_scan *s)
 	case GW_AUDIT_XML:
 		return audit_xml_end(s);
 	case GW_AUDIT_TEXT:
-		return text_end(s);
+		return text_finish(s);
 	case GW_AUDIT_FORM:
 		return audit_form_end(s, 0);
 	default:
