@@ -1381,7 +1381,7 @@ fetch_cancel(struct fetch *f)
 
 /*
  * Start a GET (body NULL) or a form POST of u on pool; done runs from the
- * loop.  body and auth are copied by the client before this returns?  No:
+ * loop.  The request's fields (auth included) are copied by the client;
  * body is read while the exchange runs and must live until done.
  */
 static int
