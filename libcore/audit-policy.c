@@ -11,7 +11,7 @@
  * as problem+json naming the finding ids, never the payload; a refused
  * response becomes a 502.  In detect mode the request goes on.  Either
  * way each finding is logged as one JSON line on stderr, as the access log
- * is.
+ * is, and counted per id in the gateway's metrics.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -287,6 +287,9 @@ on_finding(void *arg, const struct gw_audit_finding *f)
 	struct verdict *vd = arg;
 
 	log_finding(vd, f);
+	/* gw_policy_outcomes_total{policy="audit",outcome="<finding id>"} */
+	gw_req_count(vd->req, vd->st->response ? "audit_response" : "audit",
+	    f->id);
 	if (vd->nids == 0) {
 		vd->status = f->status;
 		vd->kind = f->kind;

@@ -15,7 +15,7 @@ test_expect_success 'an upstream, and routes with audit policies' '
 	gw_start_upstream evil -r evil.http &&
 	cp "$RULES" default.rules &&
 	cat >gw.json <<-EOF &&
-	{ "workers": 1,
+	{ "workers": 1, "admin": { "listen": "127.0.0.1:0" },
 	  "upstreams": { "up": { "targets": ["http://127.0.0.1:$(cat up.port)"] },
 	                 "evil": { "targets": ["http://127.0.0.1:$(cat evil.port)"] } },
 	  "routes": [
@@ -145,6 +145,15 @@ for line in open(sys.argv[1]):
 
 # A response step that replaces the captured body gets it sent with its
 # own length.
+test_expect_success 'findings are counted per id in the metrics' '
+	admin=$(sed -n "s/.*, admin \(127.0.0.1:[0-9]*\)$/\1/p" gw.log) &&
+	test -n "$admin" &&
+	curl -sS "http://$admin/metrics" >metrics &&
+	grep -q "^gw_policy_outcomes_total{route=\"routes\[0\]\",policy=\"audit\",outcome=\"sqli-union-select\"} 1$" metrics &&
+	grep -q "^gw_policy_outcomes_total{route=\"routes\[1\]\",policy=\"audit\",outcome=\"xml-entity-ratio\"} 1$" metrics &&
+	grep -q "^gw_policy_outcomes_total{route=\"routes\[2\]\",policy=\"audit\",outcome=\"xss-script\"} 1$" metrics
+'
+
 test_expect_success 'audit_response: a bad upstream answer becomes a 502' '
 	curl -sS -D head -o body "$(url /evil/x)" &&
 	problem 502 audit-response &&
