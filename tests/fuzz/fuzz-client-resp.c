@@ -21,8 +21,8 @@
  *   - GW_CLIENT_OK only after head(); never with an announced length and
  *     fewer bytes.
  *
- * Until client-h1.c exposes its response parser on memory (see SECURITY.md,
- * "what would make it cheaper to fuzz"), this is how it can be reached.
+ * Until the response head parser is a function on memory (SECURITY.md
+ * says which), this is how it can be reached.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
