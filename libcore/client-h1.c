@@ -80,6 +80,7 @@ struct h1x {
 	unsigned		 retried:1;
 	unsigned		 finished:1;
 	unsigned		 got_bytes:1;	/* any response byte */
+	unsigned		 in_value:1;	/* the last piece was a value */
 	int			 status;
 	size_t			 nh;
 	struct gw_http_header	 h[GW_MAX_HEADERS];
@@ -492,6 +493,7 @@ h_field(http_parser *hp, const char *at, size_t len)
 
 	if (x->nh >= GW_MAX_HEADERS)
 		return -1;
+	x->in_value = 0;
 	x->h[x->nh].name = gw_str_make(at, len);
 	x->h[x->nh].value = gw_str_make(at + len, 0);
 	x->nh++;
@@ -503,8 +505,15 @@ h_value(http_parser *hp, const char *at, size_t len)
 {
 	struct h1x *x = hp->data;
 
-	if (x->nh == 0)
+	/*
+	 * The head is parsed in one piece, so a second value of one field
+	 * is an obs-fold line, which libhttp-parser hands over on its own:
+	 * keeping the last would cut the value.  RFC 9112 5.2 lets a proxy
+	 * answer 502 instead.
+	 */
+	if (x->nh == 0 || x->in_value)
 		return -1;
+	x->in_value = 1;
 	x->h[x->nh - 1].value = gw_str_trim(gw_str_make(at, len));
 	return 0;
 }
@@ -629,6 +638,7 @@ parse_head(struct h1x *x)
 		http_parser_init(&c->parser, HTTP_RESPONSE);
 		c->parser.data = x;
 		x->nh = 0;
+		x->in_value = 0;
 		n = http_parser_execute(&c->parser, &head_settings, p, hl);
 		e = HTTP_PARSER_ERRNO(&c->parser);
 		if (e != HPE_PAUSED || !valid_fields(x))
