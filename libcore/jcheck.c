@@ -129,6 +129,25 @@ gw_jcheck_path(const struct gw_jcheck *ck)
 	return ck->plen > 0 ? ck->path : "(top)";
 }
 
+/*
+ * Append s with its control bytes escaped: names and values in messages
+ * come from the file, and one error must stay one line (a key holding
+ * "\n" and a forged "file:1:1: ..." must not make a second one, nor an
+ * escape sequence reach a terminal).
+ */
+static void
+put_clean(struct gw_buf *b, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c == 0x7f)
+			(void)gw_buf_printf(b, NULL, "\\x%02x", c);
+		else
+			(void)gw_buf_putc(b, c, NULL);
+	}
+}
+
 void
 gw_jcheck_error(struct gw_jcheck *ck, const struct json_object *parent,
     const char *key, const struct json_object *v, const char *fmt, ...)
@@ -148,15 +167,19 @@ gw_jcheck_error(struct gw_jcheck *ck, const struct json_object *parent,
 	va_start(ap, fmt);
 	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	put_clean(&ck->errs, origin);
 	if (line > 0)
-		(void)gw_buf_printf(&ck->errs, NULL, "%s:%u:%u: %s: %s\n",
-		    origin, line, col, gw_jcheck_path(ck), msg);
-	else
-		(void)gw_buf_printf(&ck->errs, NULL, "%s: %s: %s\n", origin,
-		    gw_jcheck_path(ck), msg);
-	if (ck->nerr == MAX_ERRORS)
-		(void)gw_buf_printf(&ck->errs, NULL,
-		    "%s: too many errors; stopping\n", origin);
+		(void)gw_buf_printf(&ck->errs, NULL, ":%u:%u", line, col);
+	(void)gw_buf_puts(&ck->errs, ": ", NULL);
+	put_clean(&ck->errs, gw_jcheck_path(ck));
+	(void)gw_buf_puts(&ck->errs, ": ", NULL);
+	put_clean(&ck->errs, msg);
+	(void)gw_buf_putc(&ck->errs, '\n', NULL);
+	if (ck->nerr == MAX_ERRORS) {
+		put_clean(&ck->errs, origin);
+		(void)gw_buf_puts(&ck->errs, ": too many errors; stopping\n",
+		    NULL);
+	}
 }
 
 const char *
