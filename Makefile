@@ -69,14 +69,15 @@ REPLAY_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/tests/fuzz/replay-%)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build-fuzz/%)
 
 MAN_PAGES := $(sort $(wildcard man/*.[1-9]))
-SHELL_SCRIPTS := $(sort $(wildcard tests/e2e/*.sh tests/*.sh scripts/*.sh \
+SHELL_SCRIPTS := $(sort $(wildcard tests/e2e/*.sh tests/*.sh tests/load/*.sh \
+		   scripts/*.sh \
 		   bench/*.sh) .ci/run $(wildcard bench/proxy bench/gw-bench))
 
 # keep objects of helpers, unit tests and replays between runs
 .SECONDARY:
 
-.PHONY: all check asan valgrind coverage fuzz lint run install uninstall \
-	clean deps \
+.PHONY: all check asan valgrind coverage fuzz load lint run install \
+	uninstall clean deps \
 	unit e2e test-bins
 .DEFAULT_GOAL := all
 
@@ -128,6 +129,11 @@ valgrind: test-bins
 	    else echo "FAIL valgrind $${t##*/}"; \
 	        tail -20 $(BUILD)/test-results/valgrind-$${t##*/}.out; fail=1; fi; \
 	done; exit $$fail
+
+# The load tests (tests/load/run.sh): minutes each, bounded in time and
+# count, on 127.0.0.1; LOAD="hold slow chaos" picks some, LOAD_* tune them.
+load: deps test-bins
+	@BUILD=$(BUILD) sh tests/load/run.sh $(LOAD)
 
 coverage:
 	$(MAKE) BUILD=build-cov CFLAGS="-O0 -g --coverage" \

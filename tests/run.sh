@@ -226,7 +226,8 @@ shellcheck_one() {
 }
 
 lint_shell() {
-	for f in tests/e2e/*.sh tests/*.sh tests/fuzz/*.sh scripts/*.sh \
+	for f in tests/e2e/*.sh tests/*.sh tests/fuzz/*.sh tests/load/*.sh \
+	    scripts/*.sh \
 	    .ci/run bench/*; do
 		test -f "$f" || continue
 		case $f in
