@@ -26,8 +26,8 @@ libpcre2-dev libhiredis-dev libcrypt-dev'
 # tests; mandoc, shellcheck, the three shells and xmllint/xsltproc for lint
 # and the golden tests; valgrind for leak checks.
 PKGS_TEST='curl socat systemd redis-server mandoc shellcheck bash-completion
-zsh fish valgrind xsltproc libxml2-utils wrk strace procps'
-PKGS_BENCH='nginx haproxy wrk hyperfine'
+zsh fish valgrind xsltproc libxml2-utils wrk strace procps python3-yaml'
+PKGS_BENCH='nginx haproxy wrk hyperfine libmodsecurity-dev modsecurity-crs'
 # scripts/build-deb.sh: the .deb and its lint
 PKGS_DEB='dpkg-dev debhelper lintian'
 
