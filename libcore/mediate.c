@@ -992,7 +992,8 @@ load_side(struct gw_jcheck *ck, const struct json_object *v, const char *key,
 	gw_buf_init(&report, 64 * 1024);
 	if (gw_mediation_load(path, out, &report, &err) == -1) {
 		/* one error of ours for each of the file's */
-		const char *p = report.p, *end = report.p + report.len;
+		const char *p = report.p;
+		const char *end = p != NULL ? p + report.len : NULL;
 
 		if (report.len == 0)
 			key_error(ck, v, key, o, "%s", err.msg);

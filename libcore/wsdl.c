@@ -125,6 +125,13 @@ warn(struct model *m, const char *fmt, ...)
 	(void)gw_buf_putc(&m->warnings, '\n', NULL);
 }
 
+/* 1 if s is an XML name without a colon: it names elements we write. */
+static int
+ncname(const char *s)
+{
+	return gw_xml_valid_name(s, strlen(s), 0);
+}
+
 /*
  * Loading.
  */
@@ -251,6 +258,11 @@ add_schema(struct model *m, const struct gw_xml_node *node,
 
 		if (name == NULL || !xsd_ns(gw_xml_uri(c)))
 			continue;
+		if (!ncname(name)) {
+			warn(m, "schema component '%s' is not named by an XML "
+			    "name: left out", name);
+			continue;
+		}
 		if (strcmp(gw_xml_local(c), "element") == 0)
 			d = &m->elements;
 		else if (strcmp(gw_xml_local(c), "complexType") == 0)
@@ -534,6 +546,9 @@ particle(struct model *m, struct xtype *t, const struct gw_xml_node *c,
 			if ((e.name = gw_xml_attr_get(c, NULL, "name")) ==
 			    NULL)
 				return 0;
+			if (!ncname(e.name))
+				return gw_err_set(err, GW_E_PROTO, "element "
+				    "name '%s' is not an XML name", e.name);
 			e.ns = q && sc != NULL ? sc->tns : NULL;
 			nil = gw_xml_attr_get(c, NULL, "nillable");
 			e.nillable = nil != NULL && strcmp(nil, "true") == 0;
@@ -633,6 +648,9 @@ attributes(struct model *m, struct xtype *t, const struct gw_xml_node *n,
 			}
 			if (name == NULL)
 				continue;
+			if (!ncname(name))
+				return gw_err_set(err, GW_E_PROTO, "attribute "
+				    "name '%s' is not an XML name", name);
 			at = type != NULL ? type_ref(m, c, type, err) :
 			    &m->builtin[J_STRING];
 			if (at == NULL)
@@ -1039,6 +1057,11 @@ find_service(struct model *m, struct service *s, struct gw_err *err)
 			    "out", name);
 			continue;
 		}
+		if (!ncname(name)) {
+			warn(m, "operation '%s' is not named by an XML name: "
+			    "left out", name);
+			continue;
+		}
 		so = child_ns(bo, ns, "operation");
 		style = so != NULL && gw_xml_attr_get(so, NULL, "style") !=
 		    NULL ? gw_xml_attr_get(so, NULL, "style") : style_def;
@@ -1072,6 +1095,16 @@ find_service(struct model *m, struct service *s, struct gw_err *err)
 		if (read_msg(m, po, "input", bin, &o->in, err) == -1 ||
 		    read_msg(m, po, "output", bout, &o->out, err) == -1)
 			return gw_err_prefix(err, "operation '%s'", name);
+		for (size_t i = 0; o->rpc && i < o->in.nparts; i++)
+			if (!ncname(o->in.parts[i].name))
+				return gw_err_set(err, GW_E_PROTO, "operation "
+				    "'%s': part name '%s' is not an XML name",
+				    name, o->in.parts[i].name);
+		for (size_t i = 0; o->rpc && i < o->out.nparts; i++)
+			if (!ncname(o->out.parts[i].name))
+				return gw_err_set(err, GW_E_PROTO, "operation "
+				    "'%s': part name '%s' is not an XML name",
+				    name, o->out.parts[i].name);
 		if (!o->rpc)
 			for (size_t i = 0; i < o->in.nparts; i++)
 				if (o->in.parts[i].elocal == NULL)
@@ -1128,7 +1161,7 @@ prefix_of(struct gen *g, const char *uri)
 static void
 qname(struct gen *g, struct gw_buf *b, const char *ns, const char *local)
 {
-	if (ns != NULL)
+	if (ns != NULL && ns[0] != '\0')
 		(void)gw_buf_printf(b, NULL, "n%d:", prefix_of(g, ns));
 	(void)gw_buf_puts(b, local, NULL);
 }
@@ -1871,8 +1904,11 @@ gw_wsdl_to_rest(const char *wsdl, const struct gw_wsdl_rest_opts *o,
 		    wsdl);
 		goto out;
 	}
-	if (find_service(&m, &s, err) == -1)
+	if (find_service(&m, &s, err) == -1) {
+		if (err->code == GW_E_PROTO)
+			(void)gw_err_prefix(err, "%s", wsdl);
 		goto out;
+	}
 	url = o->upstream != NULL ? o->upstream : s.address;
 	if (url == NULL || split_url(url, target, sizeof(target), upath,
 	    sizeof(upath)) == -1) {

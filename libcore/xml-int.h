@@ -36,6 +36,7 @@
  */
 struct gw_xmli_sink {
 	int			 nerr;
+	int			 placed;	/* msg has a line (and column) */
 	enum gw_err_code	 code;
 	char			 msg[GW_ERR_MSG_MAX];
 	struct gw_buf		 xslt;

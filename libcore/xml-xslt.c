@@ -342,7 +342,7 @@ static void
 read_messages(struct gw_buf *text, int quiet, char *first, size_t firstsz,
     char *last, size_t lastsz)
 {
-	const char	*p = text->p, *end = text->p + text->len;
+	const char	*p = text->p, *end = p != NULL ? p + text->len : NULL;
 	int		 after_context = 0, found = 0;
 	char		 file[PATH_MAX];
 	long		 line = 0;

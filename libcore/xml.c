@@ -102,6 +102,7 @@ on_structured(void *ctx, xmlErrorPtr e)
 		    e->int2 > 0 ? e->int2 : 1, text);
 	else
 		(void)snprintf(msg, sizeof(msg), "%s", text);
+	sink->placed = e->domain != XML_FROM_XPATH && e->line > 0;
 	memcpy(sink->msg, msg, sizeof(sink->msg));
 	sink->code = e->code == XML_ERR_NO_MEMORY ? GW_E_NOMEM : GW_E_PROTO;
 }
@@ -521,7 +522,15 @@ parse(struct pstate *ps, const char *buf, size_t len,
 		goto fail;
 	}
 	if (s.nerr > 0 || !wf || (ps->h == NULL && doc == NULL)) {
-		if (s.nerr > 0)
+		xmlParserInputPtr in = ctxt->input;
+
+		if (s.nerr > 0 && !s.placed && s.code != GW_E_NOMEM)
+			/* an encoding error says no line: where we are */
+			gw_err_set(err, s.code, "%s%s%d:%d: %s", ps->origin !=
+			    NULL ? ps->origin : "", ps->origin != NULL ? ":" :
+			    "", in != NULL && in->line > 0 ? in->line : 1,
+			    in != NULL && in->col > 0 ? in->col : 1, s.msg);
+		else if (s.nerr > 0)
 			gw_err_set(err, s.code, "%s", s.msg);
 		else
 			gw_err_set(err, GW_E_PROTO, "%s%sdocument is not "
@@ -1027,7 +1036,8 @@ gw_xml_serialize(const struct gw_xml_doc *d, unsigned flags,
 	struct gw_xmli_sink	 s;
 	xmlSaveCtxtPtr		 save;
 	size_t			 old = out->len;
-	int			 opts = 0, rc = -1;
+	/* as XML always: no XHTML rewriting for an XHTML doctype */
+	int			 opts = XML_SAVE_AS_XML | XML_SAVE_NO_XHTML, rc = -1;
 
 	gw_xmli_init();
 	memset(&sc, 0, sizeof(sc));

@@ -122,6 +122,18 @@ test_expect_success 'errors: no file, not a WSDL, nothing to map' '
 	grep -q "operation .Op. is rpc/encoded" err
 '
 
+test_expect_success 'names that are not XML names are refused, not written' '
+	sed -e "s/use=\"encoded\"/use=\"literal\"/g" \
+	    -e "s/part name=\"a\"/part name=\"a'"'"'b\"/" enc.wsdl >bad.wsdl &&
+	test_expect_code 65 gw-mediate wsdl2rest -o x bad.wsdl 2>err &&
+	grep -q "^bad.wsdl: operation .Op.: part name .a.b. is not an XML name" err &&
+	test_path_is_missing x/Op-request.xsl &&
+	sed -e "s/use=\"encoded\"/use=\"literal\"/g" \
+	    -e "s/operation name=\"Op\"/operation name=\"O p\"/g" enc.wsdl >bad2.wsdl &&
+	test_expect_code 65 gw-mediate wsdl2rest -o x bad2.wsdl 2>err &&
+	grep -q "operation .O p. is not named by an XML name" err
+'
+
 test_expect_success CALC 'the calculator: SOAP 1.1 chosen, SOAP action, a check' '
 	gw-mediate wsdl2rest -o calc --upstream http://127.0.0.1:9/calculator \
 	    "$CORPORA/soap-calculator/calculator.wsdl" >/dev/null &&

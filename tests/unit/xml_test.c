@@ -90,6 +90,23 @@ test_parse(void)
 	ok(parses("\xef\xbb\xbf<a/>", &err), "a byte order mark is fine");
 	ok(parses("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><a>\xe9</a>",
 	    &err), "Latin-1 is converted");
+	ok(gw_xml_parse("<?xml version=\"1.0\" encoding=\"UTF-7\"?>\n"
+	    "<a>\xe2\x8d\x82</a>", 49, "u.xml", NULL, &d, &err) == -1 &&
+	    strncmp(err.msg, "u.xml:2:", 8) == 0,
+	    "bytes that are not UTF-7: the error says where: %s", err.msg);
+
+	/* an XHTML doctype: still serialised as XML, nothing added */
+	ok(gw_xml_parse("<!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.0 Strict//EN\" "
+	    "\"x.dtd\"><html xmlns=\"http://www.w3.org/1999/xhtml\"><head/>"
+	    "<body><br/><p/></body></html>", 144, NULL, NULL, &d, &err) == 0,
+	    "an XHTML document parses: %s", err.msg);
+	gw_buf_reset(&b);
+	ok(gw_xml_serialize(d, GW_XML_NO_DECL, &b, &err) == 0, "and "
+	    "serialises");
+	ok(strstr(gw_buf_cstr(&b, NULL), "\"x.dtd\">\n<html xmlns=\"http://"
+	    "www.w3.org/1999/xhtml\"><head/><body><br/><p/></body></html>") !=
+	    NULL, "as XML, not as XHTML for browsers: %s", gw_buf_cstr(&b, NULL));
+	gw_xml_doc_free(d);
 
 	/* entities: refused outright */
 	ok(!parses("<!DOCTYPE a [<!ENTITY x \"y\">]><a>&x;</a>", &err) &&
