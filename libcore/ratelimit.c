@@ -521,6 +521,7 @@ static const char lua_script[] =
 struct rconn {
 	struct rconn		*next;
 	char			*addr;
+	char			*password;	/* AUTH on connect, or NULL */
 	pid_t			 pid;
 	struct gw_loop		*loop;
 	redisAsyncContext	*ac;
@@ -670,6 +671,18 @@ on_disconnect(const redisAsyncContext *ac, int status)
 }
 
 static void
+on_auth(redisAsyncContext *ac, void *r, void *priv)
+{
+	redisReply	*rep = r;
+	struct rconn	*c = priv;
+
+	(void)ac;
+	if (rep != NULL && rep->type == REDIS_REPLY_ERROR)
+		gw_log_warnx("rate_limit: redis '%s' refused the password: %s",
+		    c->addr, rep->str);
+}
+
+static void
 rconn_connect(struct rconn *c)
 {
 	redisAsyncContext	*ac;
@@ -711,21 +724,29 @@ rconn_connect(struct rconn *c)
 	ac->ev.cleanup = ev_cleanup;
 	(void)redisAsyncSetConnectCallback(ac, on_connect);
 	(void)redisAsyncSetDisconnectCallback(ac, on_disconnect);
+	/* first on the connection: every decision after it is authorized */
+	if (c->password != NULL)
+		(void)redisAsyncCommand(ac, on_auth, c, "AUTH %s", c->password);
 	/* the connect completes when the socket is writable */
 	ev_add_write(c);
 }
 
 static struct rconn *
-rconn_get(const char *addr, struct gw_loop *loop)
+rconn_get(const char *addr, const char *password, struct gw_loop *loop)
 {
 	struct rconn	*c;
 	pid_t		 pid = getpid();
 
 	for (c = rconns; c != NULL; c = c->next)
-		if (c->pid == pid && strcmp(c->addr, addr) == 0)
+		if (c->pid == pid && strcmp(c->addr, addr) == 0 &&
+		    (c->password == NULL ? password == NULL :
+		    password != NULL && strcmp(c->password, password) == 0))
 			return c;
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
-	    (c->addr = strdup(addr)) == NULL) {
+	    (c->addr = strdup(addr)) == NULL ||
+	    (password != NULL && (c->password = strdup(password)) == NULL)) {
+		if (c != NULL)
+			free(c->addr);
 		free(c);
 		return NULL;
 	}
@@ -759,6 +780,7 @@ struct rl_state {
 	struct zone_ref		*zone;		/* local store */
 	/* redis store */
 	char			*redis;
+	char			*password;	/* of redis_password_file */
 	char			*prefix;
 	uint32_t		 timeout_ms;
 	int			 fail_closed;
@@ -786,6 +808,9 @@ rl_free(void *arg)
 	free(st->zone_name);
 	zone_put(st->zone);
 	free(st->redis);
+	if (st->password != NULL)
+		explicit_bzero(st->password, strlen(st->password));
+	free(st->password);
 	free(st->prefix);
 	free(st->policy_hdr);
 	free(st);
@@ -858,6 +883,48 @@ valid_redis_addr(const char *a)
 	    strtol(colon + 1, NULL, 10) < 65536;
 }
 
+/*
+ * The password of redis_password_file: its first line, from a file that
+ * group and others cannot read.  0, or -1 reported.
+ */
+static int
+read_password(struct gw_jcheck *ck, const struct json_object *v, char **out)
+{
+	struct json_object	*jv = NULL;
+	struct stat		 st;
+	char			*data = NULL, *path = NULL;
+	size_t			 len, old;
+	int			 r;
+
+	if ((r = gw_jcheck_file(ck, v, "redis_password_file", 4096, &data,
+	    &len, &path)) != 1)
+		return -1;
+	(void)gw_jv_get(v, "redis_password_file", &jv);
+	old = gw_jcheck_push_key(ck, "redis_password_file");
+	len = strcspn(data, "\r\n");
+	data[len] = '\0';
+	r = -1;
+	if (stat(path, &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO)))
+		gw_jcheck_error(ck, v, "redis_password_file", jv, "'%s' holds "
+		    "a secret and must not be readable by group or others "
+		    "(chmod 600)", path);
+	else if (len == 0 || strpbrk(data, " \t") != NULL)
+		gw_jcheck_error(ck, v, "redis_password_file", jv, "'%s' must "
+		    "hold one password, without spaces", path);
+	else {
+		*out = data;
+		data = NULL;
+		r = 0;
+	}
+	gw_jcheck_pop(ck, old);
+	if (data != NULL) {
+		explicit_bzero(data, strlen(data));
+		free(data);
+	}
+	free(path);
+	return r;
+}
+
 static uint64_t
 window_s(const struct gw_rl_spec *s)
 {
@@ -877,7 +944,8 @@ rl_parse(struct gw_jcheck *ck, const struct json_object *parent,
 {
 	static const char *const keys[] = { "key", "rate", "quota", "burst",
 	    "name", "zone", "zone_file", "max_keys", "headers", "store",
-	    "redis", "redis_prefix", "timeout_ms", "on_redis_error", NULL };
+	    "redis", "redis_password_file", "redis_prefix", "timeout_ms",
+	    "on_redis_error", NULL };
 	static const char *const stores[] = { "local", "redis", NULL };
 	static const char *const fails[] = { "open", "closed", NULL };
 	struct rl_state	*st;
@@ -968,6 +1036,14 @@ rl_parse(struct gw_jcheck *ck, const struct json_object *parent,
 		gw_jcheck_error(ck, parent, key, v, "\"redis\" is for "
 		    "\"store\": \"redis\"");
 		rc = -1;
+	}
+	if (rc == 0 && gw_jv_get(v, "redis_password_file", NULL)) {
+		if (store != 1) {
+			gw_jcheck_error(ck, parent, key, v, "\"redis_password_"
+			    "file\" is for \"store\": \"redis\"");
+			rc = -1;
+		} else if (read_password(ck, v, &st->password) == -1)
+			rc = -1;
 	}
 	if (rc == 0 && zfile != NULL) {
 		char *path;
@@ -1267,7 +1343,8 @@ op_reply(redisAsyncContext *ac, void *r, void *priv)
 static enum gw_policy_rc
 redis_request(struct gw_req *req, struct rl_state *st, struct gw_str key)
 {
-	struct rconn	*c = rconn_get(st->redis, gw_req_loop(req));
+	struct rconn	*c = rconn_get(st->redis, st->password,
+	    gw_req_loop(req));
 	struct rl_op	*op;
 	char		 rkey[600], a2[32], a3[32], hex[2 * GW_SHA256_LEN + 1];
 	const char	*mode;

@@ -145,4 +145,43 @@ test_expect_success 'a Redis that does not answer: timeout_ms, then the configur
 	grep -q "did not answer in 200 ms; failing open" gw2.log
 '
 
+test_expect_success 'a Redis that wants a password, from redis_password_file' '
+	gw_start_upstream probe2 &&
+	port=$(cat probe2.port) &&
+	gw_stop probe2 || exit 1
+	redis-server --bind 127.0.0.1 --port "$port" --save "" \
+	    --appendonly no --requirepass s3cret-pw >redis2.out 2>&1 </dev/null &
+	echo $! >redis2.pid &&
+	test_atexit "gw_kill_ $(cat redis2.pid)" &&
+	n=0 &&
+	until redis-cli -p "$port" ping 2>&1 | grep -q "NOAUTH\|PONG"
+	do
+		n=$((n + 1)) && test $n -lt 100 && sleep_ms 50 || exit 1
+	done &&
+	printf "s3cret-pw\n" >redis.pw && chmod 600 redis.pw &&
+	cat >pw.json <<-EOF &&
+	{ "workers": 1,
+	  "routes": [
+	    { "match": { "prefix": "/pw" }, "static": {},
+	      "policies": [ { "rate_limit": { "rate": "1/h", "store": "redis",
+	          "redis": "127.0.0.1:$port", "redis_password_file": "redis.pw",
+	          "on_redis_error": "closed" } } ] },
+	    { "match": { "prefix": "/nopw" }, "static": {},
+	      "policies": [ { "rate_limit": { "rate": "1/h", "store": "redis",
+	          "redis": "127.0.0.1:$port" } } ] } ] }
+	EOF
+	gw_start_serve pw -c pw.json &&
+	test "$(http_get_status "http://127.0.0.1:$(cat pw.port)/pw")" = 200 &&
+	test "$(http_get_status "http://127.0.0.1:$(cat pw.port)/pw")" = 429 &&
+	test "$(http_get_status "http://127.0.0.1:$(cat pw.port)/nopw")" = 200 &&
+	test "$(http_get_status "http://127.0.0.1:$(cat pw.port)/nopw")" = 200 &&
+	sleep_ms 100 &&
+	grep -q "NOAUTH" pw.log &&
+	grep -q "failing open" pw.log &&
+	! grep -q "s3cret-pw" pw.log &&
+	chmod 644 redis.pw &&
+	test_expect_code 78 gw-serve --check -c pw.json 2>err &&
+	grep -q "redis_password_file: .*must not be readable by group or others" err
+'
+
 test_done
