@@ -151,6 +151,7 @@ test_faults(void)
 	struct gw_err		 err;
 	struct gw_soap_fault	*f;
 	enum gw_soap_version	 v;
+	int			 rc;
 
 	gw_buf_init(&b, 0);
 	ok(unwrap("<soap:Envelope xmlns:soap=\"" S11 "\"><soap:Body><soap:Fault>"
@@ -225,12 +226,13 @@ test_faults(void)
 	    "problem+json"), GW_STR("{\"type\":\"urn:gw:problem:not-found\","
 	    "\"title\":\"Not Found\",\"status\":404,\"detail\":\"no route\"}"), 0,
 	    &b, &err) == 0, "a REST error as a 1.1 fault");
-	ok(unwrap(cs(&b), &v, NULL, &f, &err) == 1 && v == GW_SOAP_11 &&
+	rc = unwrap(cs(&b), &v, NULL, &f, &err);
+	ok(rc == 1 && v == GW_SOAP_11 &&
 	    strcmp(f->code, "Client") == 0 && strcmp(f->subcodes[0],
 	    "not-found") == 0 && strcmp(f->reason, "Not Found: no route") ==
 	    0 && strstr(f->detail, "status=\"404\"") != NULL &&
 	    strstr(f->detail, "no route") == NULL, "Client, the problem's "
-	    "words, no body: %s", f != NULL ? f->detail : err.msg);
+	    "words, no body: %s", rc == 1 ? f->detail : err.msg);
 	gw_soap_fault_free(f);
 	gw_buf_reset(&b);
 	ok(gw_soap_fault_from_rest(GW_SOAP_12, 503, GW_STR("text/html"),
