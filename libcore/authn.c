@@ -1557,6 +1557,26 @@ jwt_free(void *arg)
 	free(st);
 }
 
+/*
+ * The bytes of a secret file that are the secret: a line of text loses its
+ * line end ("echo secret >file"), anything else (random bytes from
+ * "openssl rand 32 >file") is taken exactly, a final 0x0a included.
+ */
+static size_t
+secret_len(const char *p, size_t len)
+{
+	size_t n = len;
+
+	if (n > 0 && p[n - 1] == '\n')
+		n--;
+	if (n > 0 && p[n - 1] == '\r')
+		n--;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)p[i] < 0x20 || (unsigned char)p[i] >= 0x7f)
+			return len;	/* not text */
+	return n;
+}
+
 /* Add every key of a PEM file (or a JWKS file) to st->keys. */
 static int
 jwt_load_keys(struct gw_jcheck *ck, const struct json_object *v,
@@ -1619,10 +1639,7 @@ jwt_load_keys(struct gw_jcheck *ck, const struct json_object *v,
 		    &len, NULL);
 
 		if (r == 1) {
-			/* one line of text: the newline is not the secret's */
-			while (len > 0 && (data[len - 1] == '\n' ||
-			    data[len - 1] == '\r'))
-				len--;
+			len = secret_len(data, len);
 			if (gw_key_from_secret(data, len, &k, &err) == -1) {
 				report(ck, v, "secret_file", "%s", err.msg);
 				rc = -1;

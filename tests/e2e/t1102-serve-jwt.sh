@@ -123,6 +123,32 @@ test_expect_success 'PS256, ES256, EdDSA and HS256 tokens pass where their keys 
 	test "$(get /all "$t")" = 200
 '
 
+test_expect_success 'an HMAC secret file of text loses its line end, a binary one nothing' '
+	printf "a text secret, long enough for HS256\n" >text.secret &&
+	chmod 600 text.secret &&
+	printf "a text secret, long enough for HS256" >text.key &&
+	printf "0123456789abcdef0123456789abcde\n" >bin.secret &&
+	printf "\001" >>bin.secret && printf "\n" >>bin.secret &&
+	chmod 600 bin.secret &&
+	cat >hs.json <<-\EOF &&
+	{ "workers": 1,
+	  "routes": [
+	    { "match": { "prefix": "/text" }, "static": {},
+	      "policies": [ { "jwt": { "secret_file": "text.secret" } } ] },
+	    { "match": { "prefix": "/bin" }, "static": {},
+	      "policies": [ { "jwt": { "secret_file": "bin.secret" } } ] } ] }
+	EOF
+	gw_start_serve hs -c hs.json &&
+	c=$(claims) &&
+	t=$(token HS256 text.key "{\"alg\":\"HS256\"}" "$c") &&
+	test "$(http_get_status "http://127.0.0.1:$(cat hs.port)/text" \
+	    -H "Authorization: Bearer $t")" = 200 &&
+	t=$(token HS256 bin.secret "{\"alg\":\"HS256\"}" "$c") &&
+	test "$(http_get_status "http://127.0.0.1:$(cat hs.port)/bin" \
+	    -H "Authorization: Bearer $t")" = 200 &&
+	gw_stop hs
+'
+
 test_expect_success 'no token: 401 with a Bearer challenge, as problem+json' '
 	curl -sS -D head -o body "http://127.0.0.1:$(cat gw.port)/rsa/x" &&
 	grep -q "^HTTP/1.1 401" head &&
