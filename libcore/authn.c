@@ -996,11 +996,6 @@ api_key_parse(struct gw_jcheck *ck, const struct json_object *parent,
 	    strpbrk(st->query, "&=#%+ ") != NULL)) {
 		report(ck, v, "query", "not a plain parameter name");
 		rc = -1;
-	} else if (st->query != NULL && !st->c.forward) {
-		/* gw-serve cannot rewrite the query string yet */
-		report(ck, v, "query", "a key in the query string goes "
-		    "upstream with it: say \"forward\": true");
-		rc = -1;
 	} else if (st->header == NULL && st->query == NULL &&
 	    (st->header = strdup("X-API-Key")) == NULL)
 		rc = -1;
@@ -1030,6 +1025,37 @@ query_param(struct gw_str q, const char *name)
 	return GW_STR_NULL;
 }
 
+/*
+ * Take every name=... parameter out of the query the request goes on
+ * with, so that the key stays at the gateway; -1 on out of memory.
+ */
+static int
+drop_query_param(struct gw_req *req, const char *name)
+{
+	struct gw_str	 q = gw_req_head(req)->query;
+	struct gw_buf	 b;
+	size_t		 nl = strlen(name), i = 0;
+	int		 rc = 0;
+
+	gw_buf_init(&b, 0);
+	while (i < q.len && rc == 0) {
+		const char	*amp = memchr(q.p + i, '&', q.len - i);
+		size_t		 end = amp != NULL ? (size_t)(amp - q.p) : q.len;
+
+		if (end > i && !(end - i > nl && memcmp(q.p + i, name, nl) ==
+		    0 && q.p[i + nl] == '=') && ((b.len > 0 &&
+		    gw_buf_putc(&b, '&', NULL) == -1) ||
+		    gw_buf_append(&b, q.p + i, end - i, NULL) == -1))
+			rc = -1;
+		i = end + 1;
+	}
+	if (rc == 0)
+		rc = gw_req_set_query(req, gw_str_make(b.len > 0 ? b.p : "",
+		    b.len));
+	gw_buf_release(&b);
+	return rc;
+}
+
 static enum gw_policy_rc
 api_key_request(struct gw_req *req, void *arg)
 {
@@ -1053,8 +1079,11 @@ api_key_request(struct gw_req *req, void *arg)
 		return refuse(req, &st->c, "ApiKey", "invalid_key",
 		    "the API key is not valid");
 	}
-	if (!st->c.forward && st->header != NULL)
+	if (!st->c.forward && h != NULL)
 		gw_req_header_del(req, st->header);
+	else if (!st->c.forward && st->query != NULL &&
+	    drop_query_param(req, st->query) == -1)
+		return internal_error(req);
 	if (set_identity(req, &st->c, gw_str_cstr(consumer),
 	    gw_str_cstr(groups), NULL, GW_STR_NULL) == -1)
 		return internal_error(req);

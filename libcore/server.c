@@ -1351,6 +1351,17 @@ gw_req_header_del(struct gw_req *req, const char *name)
 }
 
 int
+gw_req_set_query(struct gw_req *req, struct gw_str query)
+{
+	char *q;
+
+	if ((q = gw_arena_strndup(req->arena, query.p, query.len)) == NULL)
+		return -1;
+	req->head->query = gw_str_make(q, query.len);
+	return 0;
+}
+
+int
 gw_req_header_set(struct gw_req *req, const char *name, struct gw_str value)
 {
 	struct gw_http_head	*h, *n;

@@ -221,6 +221,12 @@ int	gw_req_header_set(struct gw_req *req, const char *name,
 /* Remove every field called name. */
 void	gw_req_header_del(struct gw_req *req, const char *name);
 /*
+ * Replace the query string (without '?'; empty for none) that the handler
+ * sends on, as when a policy takes a credential out of it.  The value is
+ * copied.  -1 on out of memory.
+ */
+int	gw_req_set_query(struct gw_req *req, struct gw_str query);
+/*
  * Replace the whole request body (by a step with GW_POLICY_REQUEST_BODY);
  * the handler then sees this body with its length.
  */

@@ -57,6 +57,9 @@ test_expect_success 'start an upstream and the gateway' '
 	      "policies": [ { "api_key": { "keys": "keys.txt", "query": "key",
 	                                   "forward": true,
 	                                   "consumer_header": "X-Partner" } } ] },
+	    { "match": { "prefix": "/qdrop" }, "proxy": "up",
+	      "policies": [ { "api_key": { "keys": "keys.txt",
+	                                   "query": "key" } } ] },
 	    { "match": { "prefix": "/partners" }, "proxy": "up",
 	      "policies": [ { "api_key": { "keys": "keys.txt" } },
 	                    { "authorize": { "groups": ["partners"] } } ] },
@@ -109,6 +112,19 @@ test_expect_success 'a key in the query string, forwarded as configured' '
 	test "$(st "/qkey/a?x=1&key=$(cat billing.key)")" = 200 &&
 	grep -qi "^x-partner: billing" seen.http &&
 	test "$(st "/qkey/a?key=nope")" = 401
+'
+
+test_expect_success 'a key in the query string stays at the gateway' '
+	: >seen.http &&
+	k=$(cat billing.key) &&
+	test "$(st "/qdrop/a?x=1&key=$k&y=k%3D2&key=$k&keys=3")" = 200 &&
+	test "$(st "/qdrop/b?key=$k")" = 200 &&
+	test "$(st "/qdrop/c?key=$k&")" = 200 &&
+	grep -q "^GET /qdrop/a?x=1&y=k%3D2&keys=3 HTTP/1.1" seen.http &&
+	grep -q "^GET /qdrop/b HTTP/1.1" seen.http &&
+	grep -q "^GET /qdrop/c HTTP/1.1" seen.http &&
+	! grep -qF "$k" seen.http &&
+	test "$(st "/qdrop/a?keys=$k")" = 401
 '
 
 test_expect_success 'authorize: groups of the key file' '
@@ -203,7 +219,7 @@ test_expect_success 'bad configurations are refused with their place' '
 	{ "routes": [ { "static": {}, "policies": [
 	    { "api_key": {} },
 	    { "api_key": { "keys": "badkeys" } },
-	    { "api_key": { "keys": "keys.txt", "query": "k" } },
+	    { "api_key": { "keys": "keys.txt", "query": "k=v" } },
 	    { "basic": { "htpasswd": "badusers" } },
 	    { "basic": { "htpasswd": "users", "realm": "a\"b" } },
 	    { "ip": { "allow": ["10.0.0.1/8"] } },
@@ -214,7 +230,7 @@ test_expect_success 'bad configurations are refused with their place' '
 	test_expect_code 78 gw-serve --check -c bad.json 2>err &&
 	grep -q "policies\[0\].api_key: .keys. names the key file" err &&
 	grep -q "policies\[1\].api_key.keys: .*badkeys: line 1: a key is stored as" err &&
-	grep -q "policies\[2\].api_key.query: .*forward" err &&
+	grep -q "policies\[2\].api_key.query: not a plain parameter name" err &&
 	grep -q "policies\[3\].basic.htpasswd: .*badusers: line 1: user .u.: not a hash" err &&
 	grep -q "policies\[4\].basic.realm: quotes" err &&
 	grep -q "policies\[5\].ip.allow: .10.0.0.1/8. has bits set past its prefix" err &&
