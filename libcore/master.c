@@ -807,11 +807,6 @@ gw_master_run(const struct gw_master_opts *opts, struct gw_err *err)
 	}
 	if (init_metrics(&m, err) == -1)
 		goto out;
-	if (opts->port_file != NULL &&
-	    write_port_file(opts->port_file, m.fds, m.nfds) == -1) {
-		gw_err_sys(err, "cannot write '%s'", opts->port_file);
-		goto out;
-	}
 	if ((m.loop = gw_loop_new(err)) == NULL)
 		goto out;
 	if (gw_loop_signal(m.loop, SIGCHLD, master_signal, &m, err) == -1 ||
@@ -823,6 +818,16 @@ gw_master_run(const struct gw_master_opts *opts, struct gw_err *err)
 	map_listeners(&m);
 	m.nslots = nworkers(&m);
 	fill_slots(&m);
+	/*
+	 * Like READY=1, the port file says the workers are there: a script
+	 * that waits for it finds them (the listening sockets queued any
+	 * connection before).  A failure leaves them to PDEATHSIG.
+	 */
+	if (opts->port_file != NULL &&
+	    write_port_file(opts->port_file, m.fds, m.nfds) == -1) {
+		gw_err_sys(err, "cannot write '%s'", opts->port_file);
+		goto out;
+	}
 	describe(&m);
 	gw_sd_notify("READY=1");
 	if ((m.watchdog_us = gw_sd_watchdog_us()) > 0)
