@@ -114,7 +114,8 @@ deps:
 
 # T=t1002 runs one e2e script; J= sets parallel jobs.
 check: deps test-bins
-	@BUILD=$(BUILD) T="$(T)" J="$(J)" sh tests/run.sh
+	@BUILD=$(BUILD) T="$(T)" J="$(J)" GW_SANITIZE="$(SANITIZE)" \
+	    sh tests/run.sh
 
 asan:
 	$(MAKE) BUILD=build-asan SANITIZE=address,undefined CFLAGS="-O1 -g" check

@@ -12,6 +12,7 @@
 # Every part's full output is kept in $BUILD/test-results/<part>.out.
 #
 # GW_TEST_TIMEOUT (default 600) bounds each part, in seconds.
+# GW_SANITIZE (set by "make asan") names the sanitizers the build has.
 
 SELF=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
 cd "$(dirname "$0")/.." || exit 70
@@ -325,7 +326,8 @@ rm -f "$RESULTS"/*.out "$RESULTS"/*.count "$RESULTS"/*.summary \
 if test -z "$LINT_ONLY"; then
 	PATH=$BUILD:$BUILD/tests/helpers:$PATH
 	GW_BUILD=$BUILD
-	export PATH GW_BUILD
+	GW_SANITIZE=${GW_SANITIZE-}
+	export PATH GW_BUILD GW_SANITIZE
 
 	if test -z "$T"; then
 		for t in "$BUILD"/tests/unit/*_test; do

@@ -141,6 +141,11 @@ test_set_prereq() {
 	test_prereqs_="$test_prereqs_$1 "
 }
 
+# SANITIZED: the programs under test were built with -fsanitize (make asan);
+# their memory figures are the sanitizer's, and LeakSanitizer cannot run
+# under ptrace.
+test -n "${GW_SANITIZE-}" && test_set_prereq SANITIZED
+
 test_have_prereq() {
 	for p_ in $(printf '%s' "$1" | tr ',' ' '); do
 		case $p_ in
