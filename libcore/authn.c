@@ -4,9 +4,11 @@
  *
  * Files (key files, htpasswd, PEM keys, a JWKS) are read when the
  * configuration loads, in the master, so a bad one stops the load.  What
- * runs per worker (a JWKS fetched from a URL, introspection calls, caches)
- * is set up by the first request of that worker: each worker is a process
- * of its own, with its own copy of the policy state.
+ * runs on a worker's loop (the client for a JWKS URL or an introspection
+ * endpoint, the JWKS it fetched, its refresh timer) is made by the
+ * policy's worker_start for that server and freed by its worker_stop
+ * (policy.h); the caches of tokens are made by a worker's first request
+ * (each worker is a process of its own, with its own copy of the state).
  */
 #include <crypt.h>
 #include <stdio.h>
@@ -1465,49 +1467,58 @@ fetch_start(struct fetch *f, struct gw_loop *loop, struct gw_client_pool *pool,
 	return 0;
 }
 
-/* Per-worker outgoing client for one policy. */
+/*
+ * A policy's outgoing client on one server's loop: opened by the policy's
+ * worker_start, closed by its worker_stop.
+ */
 struct remote {
-	struct url		 url;
-	struct gw_client	*client;
-	struct gw_client_pool	*pool;
 	struct gw_loop		*loop;
-	pid_t			 pid;
+	struct gw_client	*client;
+	struct gw_client_pool	*pool;		/* for u's target */
 };
 
 static int
-remote_ready(struct remote *r, struct gw_loop *loop, struct gw_err *err)
+remote_open(struct remote *r, const struct url *u, struct gw_loop *loop,
+    struct gw_err *err)
 {
-	if (r->client != NULL && r->pid == getpid())
-		return 0;
-	/* a copy made by fork() belongs to the parent: start afresh */
-	r->client = NULL;
-	r->pool = NULL;
+	memset(r, 0, sizeof(*r));
 	if ((r->client = gw_client_new(loop, err)) == NULL)
 		return -1;
-	if ((r->pool = gw_client_pool_new(r->client, &r->url.t, err)) == NULL) {
+	if ((r->pool = gw_client_pool_new(r->client, &u->t, err)) == NULL) {
 		gw_client_free(r->client);
 		r->client = NULL;
 		return -1;
 	}
 	r->loop = loop;
-	r->pid = getpid();
 	return 0;
 }
 
+static void
+remote_free_client(void *arg)
+{
+	gw_client_free(arg);
+}
+
 /*
- * The worker's client is not freed: a configuration is freed after the
- * loop its connections and timers were on, so they cannot be stopped.
- * The process is about to exit then.
+ * Close r once its exchanges are cancelled (fetch_cancel()): no callback
+ * runs any more.  The client destroys a cancelled exchange later, from
+ * the loop, through its pool, so the client and pool are freed by a call
+ * deferred after that (gw_loop_free() runs the calls still pending).  If
+ * the call cannot be deferred the client is left alone, a leak at exit
+ * rather than a use after free.
  */
 static void
-remote_release(struct remote *r)
+remote_close(struct remote *r)
 {
-	url_release(&r->url);
+	if (r->client != NULL)
+		(void)gw_loop_defer(r->loop, remote_free_client, r->client);
+	memset(r, 0, sizeof(*r));
 }
 
 /* jwt. */
 
 struct jwt_waiter;
+struct jwt_worker;
 
 struct jwt_state {
 	struct common		 c;
@@ -1519,19 +1530,13 @@ struct jwt_state {
 	size_t			 nalgorithms;
 	struct gw_keyset	*keys;		/* from files */
 	char			*header;	/* where the token is */
-	/* a JWKS from a URL, per worker */
+	/* a JWKS from a URL, fetched by each server (worker) */
 	int			 has_url;
-	struct remote		 remote;
+	struct url		 url;
 	uint32_t		 timeout_ms;
 	uint32_t		 refresh_s;
 	uint32_t		 min_refresh_s;
-	struct gw_keyset	*url_keys;
-	uint64_t		 fetched_at;	/* loop time of the last try */
-	int			 tried;
-	struct fetch		 fetch;
-	int			 fetching;
-	struct gw_timer		 refresh;
-	struct jwt_waiter	*waiters;
+	struct jwt_worker	*workers;	/* worker_start .. worker_stop */
 	/* tokens verified lately, per worker */
 	uint32_t		 cache_max;
 	uint32_t		 cache_s;
@@ -1550,10 +1555,26 @@ struct jwt_cached {
 	size_t		 len;
 };
 
+/* The JWKS of a jwt policy with a jwks_url in one server (worker). */
+struct jwt_worker {
+	struct jwt_worker	*next;
+	struct jwt_state	*st;
+	struct gw_server	*srv;
+	struct remote		 r;
+	struct gw_keyset	*keys;		/* of the last good fetch */
+	uint64_t		 fetched_at;	/* loop time of the last try */
+	int			 tried;
+	struct fetch		 fetch;
+	int			 fetching;
+	struct gw_timer		 refresh;
+	struct jwt_waiter	*waiters;
+};
+
+/* A request waiting for a fetch (in its arena; unlinked if it ends). */
 struct jwt_waiter {
 	struct jwt_waiter	*next, **prevp;
 	struct gw_req		*req;
-	struct jwt_state	*st;
+	struct jwt_worker	*w;
 	char			*token;
 	size_t			 len;
 };
@@ -1571,18 +1592,18 @@ jwt_free(void *arg)
 	gw_jcheck_strs_free(st->required);
 	gw_jcheck_strs_free(st->algorithms);
 	gw_keyset_free(st->keys);
-	gw_keyset_free(st->url_keys);
 	free(st->header);
 	if (st->cache != NULL && st->cache_pid == getpid()) {
 		for (size_t i = 0; i < st->cache_max; i++)
 			free(st->cache[i].payload);
 		free(st->cache);
 	}
-	if (st->has_url) {
-		if (st->remote.pid == getpid())
-			gw_buf_release(&st->fetch.body);
-		remote_release(&st->remote);
-	}
+	/*
+	 * Every server stopped its worker before it let go of the
+	 * configuration; what is left here is a copy made by fork() of a
+	 * parent's, whose loop this process does not run: not touched.
+	 */
+	url_release(&st->url);
 	free(st);
 }
 
@@ -1742,7 +1763,7 @@ jwt_parse(struct gw_jcheck *ck, const struct json_object *parent,
 	if ((r = gw_jcheck_str(ck, v, "jwks_url", &url)) == -1)
 		rc = -1;
 	else if (r == 1) {
-		if (url_parse(url, &st->remote.url, &err) == -1) {
+		if (url_parse(url, &st->url, &err) == -1) {
 			report(ck, v, "jwks_url", "%s", err.msg);
 			rc = -1;
 		} else
@@ -1842,7 +1863,7 @@ jwt_detail(enum gw_jwt_why why)
 }
 
 static enum gw_policy_rc jwt_fetch_for(struct gw_req *req,
-    struct jwt_state *st, struct gw_str tok);
+    struct jwt_state *st, struct jwt_worker *w, struct gw_str tok);
 
 /* Which of two refusals says more: the one that got further. */
 static int
@@ -1930,14 +1951,32 @@ jwt_remember(struct gw_req *req, struct jwt_state *st,
 	e->until = gw_loop_now(gw_req_loop(req)) + ttl;
 }
 
+/* No key at all: the JWKS was never fetched, and there is nothing else. */
+static int
+jwt_no_keys(const struct jwt_state *st, const struct jwt_worker *w)
+{
+	return w != NULL && w->keys == NULL && gw_keyset_len(st->keys) == 0;
+}
+
+static enum gw_policy_rc
+jwt_keys_unavailable(struct gw_req *req, const struct jwt_state *st)
+{
+	log_refusal(req, &st->c, "keys-unavailable", "the JWKS could not be "
+	    "fetched");
+	gw_authn_problem(req, 503, "auth-unavailable", "the token's keys "
+	    "cannot be fetched now", NULL, 0);
+	return GW_POLICY_DONE;
+}
+
 /*
- * Check a token against the keys we have.  Returns NEXT (identity set),
- * DONE (answered), or WAIT when the kid is unknown and a fetch of the JWKS
- * may bring it (only when allow_fetch).
+ * Check a token against the keys we have: the files', and w's from the
+ * JWKS URL (w is NULL without one).  Returns NEXT (identity set), DONE
+ * (answered), or WAIT when the kid is unknown and a fetch of the JWKS may
+ * bring it (only when allow_fetch).
  */
 static enum gw_policy_rc
-jwt_check(struct gw_req *req, struct jwt_state *st, struct gw_str tok,
-    int allow_fetch)
+jwt_check(struct gw_req *req, struct jwt_state *st, struct jwt_worker *w,
+    struct gw_str tok, int allow_fetch)
 {
 	struct gw_jwt		*t = NULL;
 	struct gw_err		 err, err2;
@@ -1968,17 +2007,17 @@ jwt_check(struct gw_req *req, struct jwt_state *st, struct gw_str tok,
 		    "the token is not valid");
 	}
 	why = gw_jwt_verify(t, st->keys, now, &st->rules, &err);
-	if (why != GW_JWT_OK && st->url_keys != NULL) {
-		why2 = gw_jwt_verify(t, st->url_keys, now, &st->rules, &err2);
+	if (why != GW_JWT_OK && w != NULL && w->keys != NULL) {
+		why2 = gw_jwt_verify(t, w->keys, now, &st->rules, &err2);
 		if (why_rank(why2) > why_rank(why) ||
 		    (why == GW_JWT_ALG && why2 != GW_JWT_ALG)) {
 			why = why2;
 			err = err2;
 		}
 	}
-	if (why == GW_JWT_NO_KEY && allow_fetch && st->has_url) {
+	if (why == GW_JWT_NO_KEY && allow_fetch && w != NULL) {
 		gw_jwt_free(t);
-		return jwt_fetch_for(req, st, tok);
+		return jwt_fetch_for(req, st, w, tok);
 	}
 	if (why == GW_JWT_OK) {
 		jwt_remember(req, st, h, t);
@@ -1987,14 +2026,8 @@ jwt_check(struct gw_req *req, struct jwt_state *st, struct gw_str tok,
 		return rc;
 	}
 	gw_jwt_free(t);
-	if (st->has_url && st->url_keys == NULL &&
-	    gw_keyset_len(st->keys) == 0) {
-		log_refusal(req, &st->c, "keys-unavailable", "the JWKS could "
-		    "not be fetched");
-		gw_authn_problem(req, 503, "auth-unavailable", "the token's "
-		    "keys cannot be fetched now", NULL, 0);
-		return GW_POLICY_DONE;
-	}
+	if (jwt_no_keys(st, w))
+		return jwt_keys_unavailable(req, st);
 	log_refusal(req, &st->c, gw_jwt_why_name(why), err.msg);
 	return refuse(req, &st->c, "Bearer", "invalid_token",
 	    jwt_detail(why));
@@ -2005,135 +2038,155 @@ static void jwt_fetch_done(struct fetch *f, int status, struct gw_str body,
 
 /* Fetch the JWKS now.  -1 if it cannot start (logged). */
 static int
-jwt_start_fetch(struct jwt_state *st)
+jwt_start_fetch(struct jwt_worker *w)
 {
-	struct gw_err err;
+	struct jwt_state	*st = w->st;
+	struct gw_err		 err;
 
-	if (st->fetching)
+	if (w->fetching)
 		return 0;
-	gw_timer_stop(&st->refresh);
-	st->fetched_at = gw_loop_now(st->remote.loop);
-	st->tried = 1;
-	if (fetch_start(&st->fetch, st->remote.loop, st->remote.pool,
-	    &st->remote.url, NULL, NULL, st->timeout_ms, jwt_fetch_done, st,
-	    &err) == -1) {
-		gw_log_warnx("jwt: cannot fetch '%s%s': %s",
-		    st->remote.url.base, st->remote.url.path, err.msg);
+	gw_timer_stop(&w->refresh);
+	w->fetched_at = gw_loop_now(w->r.loop);
+	w->tried = 1;
+	if (fetch_start(&w->fetch, w->r.loop, w->r.pool, &st->url, NULL, NULL,
+	    st->timeout_ms, jwt_fetch_done, w, &err) == -1) {
+		gw_log_warnx("jwt: cannot fetch '%s%s': %s", st->url.base,
+		    st->url.path, err.msg);
 		return -1;
 	}
-	st->fetching = 1;
+	w->fetching = 1;
 	return 0;
 }
 
 static void
 jwt_refresh_fire(struct gw_timer *t)
 {
-	struct jwt_state *st = t->arg;
+	struct jwt_worker *w = t->arg;
 
-	if (jwt_start_fetch(st) == -1)
-		gw_timer_start(st->remote.loop, &st->refresh,
-		    (uint64_t)GW_MAX(st->min_refresh_s, 1) * 1000000,
-		    jwt_refresh_fire, st);
+	if (jwt_start_fetch(w) == -1)
+		gw_timer_start(w->r.loop, &w->refresh,
+		    (uint64_t)GW_MAX(w->st->min_refresh_s, 1) * 1000000,
+		    jwt_refresh_fire, w);
+}
+
+/* Take the next waiting request off w's list. */
+static struct jwt_waiter *
+jwt_waiter_pop(struct jwt_worker *w)
+{
+	struct jwt_waiter *wt = w->waiters;
+
+	if (wt == NULL)
+		return NULL;
+	w->waiters = wt->next;
+	if (wt->next != NULL)
+		wt->next->prevp = &w->waiters;
+	wt->next = NULL;
+	wt->prevp = NULL;
+	return wt;
 }
 
 static void
 jwt_fetch_done(struct fetch *f, int status, struct gw_str body,
     const char *error)
 {
-	struct jwt_state	*st = f->arg;
+	struct jwt_worker	*w = f->arg;
+	struct jwt_state	*st = w->st;
+	struct jwt_waiter	*wt;
 	struct gw_keyset	*ks = NULL;
 	struct gw_err		 err;
 	uint64_t		 next = (uint64_t)st->refresh_s * 1000000;
 
-	st->fetching = 0;
+	w->fetching = 0;
 	if (error != NULL)
 		gw_log_warnx("jwt: fetching '%s%s' failed: %s; keeping the "
-		    "keys we have", st->remote.url.base, st->remote.url.path,
-		    error);
+		    "keys we have", st->url.base, st->url.path, error);
 	else if (status != 200)
 		gw_log_warnx("jwt: fetching '%s%s' gave status %d; keeping "
-		    "the keys we have", st->remote.url.base,
-		    st->remote.url.path, status);
+		    "the keys we have", st->url.base, st->url.path, status);
 	else if (gw_keyset_parse_jwks(body.p == NULL ? "" : body.p, body.len,
 	    "JWKS", &ks, NULL, &err) == -1)
 		gw_log_warnx("jwt: the JWKS of '%s%s' is bad: %s; keeping the "
-		    "keys we have", st->remote.url.base, st->remote.url.path,
-		    err.msg);
+		    "keys we have", st->url.base, st->url.path, err.msg);
 	else {
-		gw_keyset_free(st->url_keys);
-		st->url_keys = ks;
+		gw_keyset_free(w->keys);
+		w->keys = ks;
 		gw_log_debug("jwt: %zu keys from '%s%s'", gw_keyset_len(ks),
-		    st->remote.url.base, st->remote.url.path);
+		    st->url.base, st->url.path);
 	}
 	gw_buf_release(&f->body);
 	if (ks == NULL)	/* try again sooner after a failure */
 		next = (uint64_t)GW_MAX(st->min_refresh_s, 1) * 1000000;
-	gw_timer_start(st->remote.loop, &st->refresh, next, jwt_refresh_fire,
-	    st);
+	gw_timer_start(w->r.loop, &w->refresh, next, jwt_refresh_fire, w);
 	/* every request that waited: check again, without another fetch */
-	while (st->waiters != NULL) {
-		struct jwt_waiter *w = st->waiters;
-
-		st->waiters = w->next;
-		if (w->next != NULL)
-			w->next->prevp = &st->waiters;
-		w->next = NULL;
-		w->prevp = NULL;
-		gw_req_policy_resume(w->req, jwt_check(w->req, st,
-		    gw_str_make(w->token, w->len), 0));
-	}
+	while ((wt = jwt_waiter_pop(w)) != NULL)
+		gw_req_policy_resume(wt->req, jwt_check(wt->req, st, w,
+		    gw_str_make(wt->token, wt->len), 0));
 }
 
 static void
 jwt_waiter_abort(struct gw_req *req, void *arg)
 {
-	struct jwt_waiter *w = arg;
+	struct jwt_waiter *wt = arg;
 
 	(void)req;
-	if (w->prevp != NULL) {
-		*w->prevp = w->next;
-		if (w->next != NULL)
-			w->next->prevp = w->prevp;
-		w->prevp = NULL;
+	if (wt->prevp != NULL) {
+		*wt->prevp = wt->next;
+		if (wt->next != NULL)
+			wt->next->prevp = wt->prevp;
+		wt->prevp = NULL;
 	}
 }
 
 static enum gw_policy_rc
-jwt_fetch_for(struct gw_req *req, struct jwt_state *st, struct gw_str tok)
+jwt_fetch_for(struct gw_req *req, struct jwt_state *st, struct jwt_worker *w,
+    struct gw_str tok)
 {
 	struct gw_arena		*a = gw_req_arena(req);
 	struct gw_loop		*loop = gw_req_loop(req);
-	struct jwt_waiter	*w;
+	struct jwt_waiter	*wt;
 	uint64_t		 now = gw_loop_now(loop);
 
 	/* a kid we do not know: ask again, but not too often */
-	if (!st->fetching && st->tried && now - st->fetched_at <
+	if (!w->fetching && w->tried && now - w->fetched_at <
 	    (uint64_t)st->min_refresh_s * 1000000) {
+		if (jwt_no_keys(st, w))
+			return jwt_keys_unavailable(req, st);
 		log_refusal(req, &st->c, gw_jwt_why_name(GW_JWT_NO_KEY),
 		    "no key has the token's kid (the JWKS was fetched "
 		    "lately)");
 		return refuse(req, &st->c, "Bearer", "invalid_token",
 		    "the token is not valid");
 	}
-	if ((w = gw_arena_calloc(a, 1, sizeof(*w))) == NULL ||
-	    (w->token = gw_arena_strndup(a, tok.p, tok.len)) == NULL)
+	if ((wt = gw_arena_calloc(a, 1, sizeof(*wt))) == NULL ||
+	    (wt->token = gw_arena_strndup(a, tok.p, tok.len)) == NULL)
 		return internal_error(req);
-	w->len = tok.len;
-	w->req = req;
-	w->st = st;
-	if (jwt_start_fetch(st) == -1) {
-		gw_timer_start(loop, &st->refresh,
+	wt->len = tok.len;
+	wt->req = req;
+	wt->w = w;
+	if (jwt_start_fetch(w) == -1) {
+		gw_timer_start(loop, &w->refresh,
 		    (uint64_t)GW_MAX(st->min_refresh_s, 1) * 1000000,
-		    jwt_refresh_fire, st);
-		return jwt_check(req, st, tok, 0);
+		    jwt_refresh_fire, w);
+		return jwt_check(req, st, w, tok, 0);
 	}
-	w->next = st->waiters;
-	if (w->next != NULL)
-		w->next->prevp = &w->next;
-	w->prevp = &st->waiters;
-	st->waiters = w;
-	gw_req_on_abort(req, jwt_waiter_abort, w);
+	wt->next = w->waiters;
+	if (wt->next != NULL)
+		wt->next->prevp = &wt->next;
+	wt->prevp = &w->waiters;
+	w->waiters = wt;
+	gw_req_on_abort(req, jwt_waiter_abort, wt);
 	return GW_POLICY_WAIT;
+}
+
+static struct jwt_worker *
+jwt_worker_of(const struct jwt_state *st, const struct gw_server *srv)
+{
+	struct jwt_worker *w;
+
+	for (w = st->workers; w != NULL; w = w->next)
+		if (w->srv == srv)
+			break;
+	return w;
 }
 
 static enum gw_policy_rc
@@ -2141,7 +2194,7 @@ jwt_request(struct gw_req *req, void *arg)
 {
 	struct jwt_state	*st = arg;
 	struct gw_str		 tok = jwt_token(req, st);
-	struct gw_err		 err;
+	struct jwt_worker	*w;
 
 	if (tok.p == NULL || tok.len == 0) {
 		log_refusal(req, &st->c, "missing", "no bearer token");
@@ -2149,30 +2202,86 @@ jwt_request(struct gw_req *req, void *arg)
 		    "a bearer token is required");
 	}
 	if (!st->has_url)
-		return jwt_check(req, st, tok, 0);
-	if (st->remote.pid != getpid()) {
-		/* the first request of this worker: nothing fetched yet */
-		st->tried = 0;
-		st->fetching = 0;
-		st->waiters = NULL;
-		st->url_keys = NULL;
-		memset(&st->refresh, 0, sizeof(st->refresh));
-		memset(&st->fetch, 0, sizeof(st->fetch));
-		if (remote_ready(&st->remote, gw_req_loop(req), &err) == -1) {
-			gw_log_warnx("jwt: %s", err.msg);
-			return internal_error(req);
-		}
+		return jwt_check(req, st, NULL, tok, 0);
+	if ((w = jwt_worker_of(st, gw_req_server(req))) == NULL) {
+		gw_log_warnx("jwt: '%s%s': not started in this server",
+		    st->url.base, st->url.path);
+		return internal_error(req);
 	}
 	/* until the first fetch is over, every request waits for it */
-	if (!st->tried || (st->fetching && st->url_keys == NULL))
-		return jwt_fetch_for(req, st, tok);
-	return jwt_check(req, st, tok, 1);
+	if (!w->tried || (w->fetching && w->keys == NULL))
+		return jwt_fetch_for(req, st, w, tok);
+	return jwt_check(req, st, w, tok, 1);
+}
+
+/*
+ * A server starts: its client for the JWKS URL, and the first fetch, so
+ * that the keys are usually there before the first request.
+ */
+static int
+jwt_worker_start(void *arg, struct gw_server *srv, struct gw_err *err)
+{
+	struct jwt_state	*st = arg;
+	struct jwt_worker	*w;
+
+	if (!st->has_url || jwt_worker_of(st, srv) != NULL)
+		return 0;
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return gw_err_set(err, GW_E_NOMEM, "out of memory");
+	if (remote_open(&w->r, &st->url, gw_server_loop(srv), err) == -1) {
+		free(w);
+		return -1;
+	}
+	w->st = st;
+	w->srv = srv;
+	w->next = st->workers;
+	st->workers = w;
+	if (jwt_start_fetch(w) == -1)
+		gw_timer_start(w->r.loop, &w->refresh,
+		    (uint64_t)GW_MAX(st->min_refresh_s, 1) * 1000000,
+		    jwt_refresh_fire, w);
+	return 0;
+}
+
+static void
+jwt_worker_stop(void *arg, struct gw_server *srv)
+{
+	struct jwt_state	*st = arg;
+	struct jwt_worker	*w, **wp;
+	struct jwt_waiter	*wt;
+
+	for (wp = &st->workers; *wp != NULL; wp = &(*wp)->next)
+		if ((*wp)->srv == srv)
+			break;
+	if ((w = *wp) == NULL)
+		return;
+	*wp = w->next;
+	/* no callback of the fetch or the timer runs after this */
+	if (w->fetching)
+		fetch_cancel(&w->fetch);
+	w->fetching = 0;
+	gw_timer_stop(&w->refresh);
+	/*
+	 * A waiter ends with its request (jwt_waiter_abort), and the server
+	 * ends every request before it stops its policies; one still here
+	 * is answered rather than left to a worker that is gone.
+	 */
+	while ((wt = jwt_waiter_pop(w)) != NULL) {
+		gw_authn_problem(wt->req, 503, "auth-unavailable", "the "
+		    "token's keys cannot be fetched now", NULL, 0);
+		gw_req_policy_resume(wt->req, GW_POLICY_DONE);
+	}
+	remote_close(&w->r);
+	gw_keyset_free(w->keys);
+	free(w);
 }
 
 const struct gw_policy_type gw_policy_jwt = {
 	.name = "jwt",
 	.parse = jwt_parse,
 	.free = jwt_free,
+	.worker_start = jwt_worker_start,
+	.worker_stop = jwt_worker_stop,
 	.request = jwt_request,
 };
 
@@ -2186,9 +2295,12 @@ struct intro_entry {
 	size_t		 len;
 };
 
+struct intro_worker;
+
 struct intro_state {
 	struct common		 c;
-	struct remote		 remote;
+	struct url		 url;
+	struct intro_worker	*workers;	/* worker_start .. worker_stop */
 	char			*client_auth;	/* "Basic base64(id:secret)" */
 	uint32_t		 timeout_ms;
 	uint32_t		 cache_max;
@@ -2198,6 +2310,14 @@ struct intro_state {
 	pid_t			 cache_pid;
 };
 
+/* The client to the endpoint in one server (worker). */
+struct intro_worker {
+	struct intro_worker	*next;
+	struct gw_server	*srv;
+	struct remote		 r;
+};
+
+/* One call, in its request's arena (cancelled if the request ends). */
 struct intro_call {
 	struct gw_req		*req;
 	struct intro_state	*st;
@@ -2214,7 +2334,8 @@ intro_free(void *arg)
 	if (st == NULL)
 		return;
 	common_release(&st->c);
-	remote_release(&st->remote);
+	/* what is left in st->workers is a parent's (see jwt_free) */
+	url_release(&st->url);
 	if (st->client_auth != NULL)
 		explicit_bzero(st->client_auth, strlen(st->client_auth));
 	free(st->client_auth);
@@ -2267,7 +2388,7 @@ intro_parse(struct gw_jcheck *ck, const struct json_object *parent,
 		gw_jcheck_error(ck, parent, key, v, "\"url\" names the "
 		    "introspection endpoint");
 		rc = -1;
-	} else if (r == 1 && url_parse(url, &st->remote.url, &err) == -1) {
+	} else if (r == 1 && url_parse(url, &st->url, &err) == -1) {
 		report(ck, v, "url", "%s", err.msg);
 		rc = -1;
 	} else if (r == -1)
@@ -2406,8 +2527,8 @@ intro_done(struct fetch *f, int status, struct gw_str body, const char *error)
 	    "introspection", 0, &doc, &err) == -1 ||
 	    gw_jv_type(root = gw_jdoc_root(doc)) != GW_JT_OBJECT ||
 	    !gw_jv_get(root, "active", &v) || gw_jv_type(v) != GW_JT_BOOL) {
-		gw_log_warnx("introspect: '%s%s': %s", st->remote.url.base,
-		    st->remote.url.path, error != NULL ? error : status != 200 ?
+		gw_log_warnx("introspect: '%s%s': %s", st->url.base,
+		    st->url.path, error != NULL ? error : status != 200 ?
 		    "not status 200" : "not an introspection answer");
 		gw_jdoc_free(doc);
 		gw_buf_release(&f->body);
@@ -2447,6 +2568,17 @@ intro_done(struct fetch *f, int status, struct gw_str body, const char *error)
 	gw_buf_release(&f->body);
 }
 
+static struct intro_worker *
+intro_worker_of(const struct intro_state *st, const struct gw_server *srv)
+{
+	struct intro_worker *w;
+
+	for (w = st->workers; w != NULL; w = w->next)
+		if (w->srv == srv)
+			break;
+	return w;
+}
+
 static enum gw_policy_rc
 intro_request(struct gw_req *req, void *arg)
 {
@@ -2454,6 +2586,7 @@ intro_request(struct gw_req *req, void *arg)
 	struct gw_str		 tok = authorization(req, "Bearer");
 	struct gw_loop		*loop = gw_req_loop(req);
 	struct gw_arena		*a = gw_req_arena(req);
+	struct intro_worker	*w;
 	struct intro_call	*c;
 	struct intro_entry	*e;
 	struct gw_err		 err;
@@ -2474,8 +2607,9 @@ intro_request(struct gw_req *req, void *arg)
 	if ((e = intro_slot(st, h)) != NULL && e->until > gw_loop_now(loop) &&
 	    gw_ct_eq(e->h, h, sizeof(h)))
 		return intro_apply(req, st, e->active, e->json, e->len);
-	if (remote_ready(&st->remote, loop, &err) == -1) {
-		gw_log_warnx("introspect: %s", err.msg);
+	if ((w = intro_worker_of(st, gw_req_server(req))) == NULL) {
+		gw_log_warnx("introspect: '%s%s': not started in this server",
+		    st->url.base, st->url.path);
 		return internal_error(req);
 	}
 	if ((c = gw_arena_calloc(a, 1, sizeof(*c))) == NULL)
@@ -2493,11 +2627,10 @@ intro_request(struct gw_req *req, void *arg)
 	}
 	explicit_bzero(b.p, b.len);
 	gw_buf_release(&b);
-	if (fetch_start(&c->fetch, loop, st->remote.pool, &st->remote.url,
-	    c->body, st->client_auth, st->timeout_ms, intro_done, c,
-	    &err) == -1) {
-		gw_log_warnx("introspect: cannot call '%s': %s",
-		    st->remote.url.base, err.msg);
+	if (fetch_start(&c->fetch, loop, w->r.pool, &st->url, c->body,
+	    st->client_auth, st->timeout_ms, intro_done, c, &err) == -1) {
+		gw_log_warnx("introspect: cannot call '%s': %s", st->url.base,
+		    err.msg);
 		gw_authn_problem(req, 503, "auth-unavailable", "the token "
 		    "cannot be checked now", NULL, 0);
 		return GW_POLICY_DONE;
@@ -2506,9 +2639,52 @@ intro_request(struct gw_req *req, void *arg)
 	return GW_POLICY_WAIT;
 }
 
+static int
+intro_worker_start(void *arg, struct gw_server *srv, struct gw_err *err)
+{
+	struct intro_state	*st = arg;
+	struct intro_worker	*w;
+
+	if (intro_worker_of(st, srv) != NULL)
+		return 0;
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return gw_err_set(err, GW_E_NOMEM, "out of memory");
+	if (remote_open(&w->r, &st->url, gw_server_loop(srv), err) == -1) {
+		free(w);
+		return -1;
+	}
+	w->srv = srv;
+	w->next = st->workers;
+	st->workers = w;
+	return 0;
+}
+
+/*
+ * A call belongs to its request, which cancels it when it ends
+ * (intro_call_abort): by the time the server stops its policies none is
+ * left, and only the client goes.
+ */
+static void
+intro_worker_stop(void *arg, struct gw_server *srv)
+{
+	struct intro_state	*st = arg;
+	struct intro_worker	*w, **wp;
+
+	for (wp = &st->workers; *wp != NULL; wp = &(*wp)->next)
+		if ((*wp)->srv == srv)
+			break;
+	if ((w = *wp) == NULL)
+		return;
+	*wp = w->next;
+	remote_close(&w->r);
+	free(w);
+}
+
 const struct gw_policy_type gw_policy_introspect = {
 	.name = "introspect",
 	.parse = intro_parse,
 	.free = intro_free,
+	.worker_start = intro_worker_start,
+	.worker_stop = intro_worker_stop,
 	.request = intro_request,
 };

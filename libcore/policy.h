@@ -22,6 +22,20 @@
  * has answered: without GW_POLICY_RESPONSE_BODY as soon as the response
  * head exists (status and fields may change), with it once the whole
  * response is buffered (gw_resp_captured_body(), gw_resp_replace()).
+ *
+ * Per-worker state (outgoing clients, Redis connections, timers) lives on
+ * a server's loop, so it has a life of its own: worker_start() is called
+ * once per struct gw_server (per worker process, or per process in
+ * per-connection mode) for every policy of every route, in configuration
+ * order, at the end of gw_server_new(), once the server is set up on its
+ * loop and before any request.  worker_stop() is called from
+ * gw_server_free(), in reverse order, after every connection (and so every
+ * request) is gone and before the proxy, its clients and the loop are
+ * torn down; what it frees may still use the loop (gw_loop_defer()).  A
+ * policy whose start failed, or that follows one that did, is not stopped.
+ * The configuration, and so the state, outlives every server using it, and
+ * may be shared by several servers of one process: both hooks take the
+ * server, and start and stop must each be idempotent per server.
  */
 #ifndef GW_POLICY_H
 #define GW_POLICY_H
@@ -57,9 +71,18 @@ struct gw_policy_type {
 			    const struct json_object *parent, const char *key,
 			    const struct json_object *v, void **state);
 	void		(*free)(void *state);
-	/* Per-worker set-up (connections, shared memory); may be NULL. */
+	/*
+	 * Per-server set-up (clients, connections, first fetches) on
+	 * gw_server_loop(srv); may be NULL.  Return 0, or -1 with err: the
+	 * server then fails to start with that error.
+	 */
 	int		(*worker_start)(void *state, struct gw_server *srv,
 			    struct gw_err *err);
+	/*
+	 * Undo worker_start for srv: cancel what runs (no callback of
+	 * the policy may run after it), free what it made; may be NULL.
+	 */
+	void		(*worker_stop)(void *state, struct gw_server *srv);
 	/* Either may be NULL. */
 	enum gw_policy_rc (*request)(struct gw_req *req, void *state);
 	enum gw_policy_rc (*response)(struct gw_req *req, void *state);

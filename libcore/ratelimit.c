@@ -490,7 +490,11 @@ zone_put(struct zone_ref *r)
 	free(r);
 }
 
-/* Redis: one connection per address in each worker. */
+/*
+ * Redis: one connection per address (and password) in each server, that
+ * is, in each worker.  The worker_start of the first limit on it opens it,
+ * the worker_stop of the last closes it.
+ */
 
 static const char lua_script[] =
     "local t = redis.call('TIME')\n"
@@ -520,9 +524,10 @@ static const char lua_script[] =
 
 struct rconn {
 	struct rconn		*next;
+	struct gw_server	*srv;
+	int			 refs;		/* rl_workers using it */
 	char			*addr;
 	char			*password;	/* AUTH on connect, or NULL */
-	pid_t			 pid;
 	struct gw_loop		*loop;
 	redisAsyncContext	*ac;
 	struct gw_io		 io;
@@ -731,17 +736,19 @@ rconn_connect(struct rconn *c)
 	ev_add_write(c);
 }
 
+/* srv's connection to addr, made and connecting if it is the first. */
 static struct rconn *
-rconn_get(const char *addr, const char *password, struct gw_loop *loop)
+rconn_get(const char *addr, const char *password, struct gw_server *srv)
 {
-	struct rconn	*c;
-	pid_t		 pid = getpid();
+	struct rconn *c;
 
 	for (c = rconns; c != NULL; c = c->next)
-		if (c->pid == pid && strcmp(c->addr, addr) == 0 &&
+		if (c->srv == srv && strcmp(c->addr, addr) == 0 &&
 		    (c->password == NULL ? password == NULL :
-		    password != NULL && strcmp(c->password, password) == 0))
+		    password != NULL && strcmp(c->password, password) == 0)) {
+			c->refs++;
 			return c;
+		}
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
 	    (c->addr = strdup(addr)) == NULL ||
 	    (password != NULL && (c->password = strdup(password)) == NULL)) {
@@ -750,12 +757,47 @@ rconn_get(const char *addr, const char *password, struct gw_loop *loop)
 		free(c);
 		return NULL;
 	}
-	c->pid = pid;
-	c->loop = loop;
+	c->srv = srv;
+	c->refs = 1;
+	c->loop = gw_server_loop(srv);
 	c->next = rconns;
 	rconns = c;
 	rconn_connect(c);
 	return c;
+}
+
+/*
+ * Let go of c; the last one closes it.  hiredis calls back from inside
+ * redisAsyncFree(): each decision still queued gets a NULL reply
+ * (op_reply() frees it: its request is gone), the adapter is cleaned up
+ * (ev_cleanup()), and the disconnect callback runs, which finds no rconn
+ * for the context any more and does nothing (no reconnect is scheduled).
+ */
+static void
+rconn_put(struct rconn *c)
+{
+	struct rconn		**pp;
+	redisAsyncContext	*ac;
+
+	if (c == NULL || --c->refs > 0)
+		return;
+	gw_timer_stop(&c->retry);
+	if ((ac = c->ac) != NULL) {
+		c->ac = NULL;
+		c->connected = 0;
+		redisAsyncFree(ac);
+	}
+	gw_io_stop(&c->io);
+	for (pp = &rconns; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	free(c->addr);
+	if (c->password != NULL)
+		explicit_bzero(c->password, strlen(c->password));
+	free(c->password);
+	free(c);
 }
 
 /* The policy. */
@@ -768,6 +810,8 @@ enum key_kind {
 	KEY_ROUTE,
 	KEY_VAR
 };
+
+struct rl_worker;
 
 struct rl_state {
 	enum key_kind		 key;
@@ -786,6 +830,14 @@ struct rl_state {
 	int			 fail_closed;
 	char			*policy_hdr;	/* RateLimit-Policy value */
 	int			 failing;	/* said so in the log */
+	struct rl_worker	*workers;	/* worker_start .. worker_stop */
+};
+
+/* A limit in Redis in one server (worker): its connection. */
+struct rl_worker {
+	struct rl_worker	*next;
+	struct gw_server	*srv;
+	struct rconn		*conn;
 };
 
 struct rl_op {
@@ -813,6 +865,11 @@ rl_free(void *arg)
 	free(st->password);
 	free(st->prefix);
 	free(st->policy_hdr);
+	/*
+	 * Every server stopped its worker before it let go of the
+	 * configuration; what is left in st->workers is a copy made by
+	 * fork() of a parent's, whose loop this process does not run.
+	 */
 	free(st);
 }
 
@@ -1340,11 +1397,22 @@ op_reply(redisAsyncContext *ac, void *r, void *priv)
 	free(op);
 }
 
+static struct rl_worker *
+rl_worker_of(const struct rl_state *st, const struct gw_server *srv)
+{
+	struct rl_worker *w;
+
+	for (w = st->workers; w != NULL; w = w->next)
+		if (w->srv == srv)
+			break;
+	return w;
+}
+
 static enum gw_policy_rc
 redis_request(struct gw_req *req, struct rl_state *st, struct gw_str key)
 {
-	struct rconn	*c = rconn_get(st->redis, st->password,
-	    gw_req_loop(req));
+	struct rl_worker *w = rl_worker_of(st, gw_req_server(req));
+	struct rconn	*c = w != NULL ? w->conn : NULL;
 	struct rl_op	*op;
 	char		 rkey[600], a2[32], a3[32], hex[2 * GW_SHA256_LEN + 1];
 	const char	*mode;
@@ -1457,10 +1525,53 @@ rl_response(struct gw_req *req, void *arg)
 	return GW_POLICY_NEXT;
 }
 
+/* A server starts: connect to Redis now, not on its first request. */
+static int
+rl_worker_start(void *arg, struct gw_server *srv, struct gw_err *err)
+{
+	struct rl_state		*st = arg;
+	struct rl_worker	*w;
+
+	if (st->redis == NULL || rl_worker_of(st, srv) != NULL)
+		return 0;
+	if ((w = calloc(1, sizeof(*w))) == NULL ||
+	    (w->conn = rconn_get(st->redis, st->password, srv)) == NULL) {
+		free(w);
+		return gw_err_set(err, GW_E_NOMEM, "out of memory");
+	}
+	w->srv = srv;
+	w->next = st->workers;
+	st->workers = w;
+	return 0;
+}
+
+/*
+ * A decision belongs to its request, which lets go of it when it ends
+ * (op_abort): by the time the server stops its policies no request waits
+ * for Redis, and closing the connection frees what is still queued.
+ */
+static void
+rl_worker_stop(void *arg, struct gw_server *srv)
+{
+	struct rl_state		*st = arg;
+	struct rl_worker	*w, **wp;
+
+	for (wp = &st->workers; *wp != NULL; wp = &(*wp)->next)
+		if ((*wp)->srv == srv)
+			break;
+	if ((w = *wp) == NULL)
+		return;
+	*wp = w->next;
+	rconn_put(w->conn);
+	free(w);
+}
+
 const struct gw_policy_type gw_policy_rate_limit = {
 	.name = "rate_limit",
 	.parse = rl_parse,
 	.free = rl_free,
+	.worker_start = rl_worker_start,
+	.worker_stop = rl_worker_stop,
 	.request = rl_request,
 	.response = rl_response,
 };

@@ -247,6 +247,7 @@ struct gw_server {
 	uint64_t		*accepted, *refused, *refused_client;
 	int			 journal;	/* access log through the journal */
 	struct client_count	*clients[CLIENT_BUCKETS];
+	size_t			 pol_started;	/* policies_start() got this far */
 };
 
 static void	conn_process(struct conn *c);
@@ -2851,6 +2852,50 @@ listener_event(struct gw_io *io, uint32_t events)
 
 /* The server. */
 
+/*
+ * The per-worker hooks of the routes' policies (policy.h): started in
+ * configuration order, counted in srv->pol_started so that a start that
+ * fails leaves only those before it to stop, and stopped in reverse order.
+ */
+static int
+policies_start(struct gw_server *srv, struct gw_err *err)
+{
+	const struct gw_cfg *cfg = srv->cfg;
+
+	if (srv->pol_started > 0)
+		return 0;
+	for (size_t i = 0; i < cfg->nroutes; i++)
+		for (size_t j = 0; j < cfg->routes[i].npolicies; j++) {
+			const struct gw_policy *p = &cfg->routes[i].policies[j];
+
+			if (p->type->worker_start != NULL &&
+			    p->type->worker_start(p->state, srv, err) == -1)
+				return -1;
+			srv->pol_started++;
+		}
+	return 0;
+}
+
+static void
+policies_stop(struct gw_server *srv)
+{
+	const struct gw_cfg	*cfg = srv->cfg;
+	size_t			 k = 0;
+
+	for (size_t i = 0; i < cfg->nroutes; i++)
+		k += cfg->routes[i].npolicies;
+	for (size_t i = cfg->nroutes; i > 0; i--)
+		for (size_t j = cfg->routes[i - 1].npolicies; j > 0; j--) {
+			const struct gw_policy *p =
+			    &cfg->routes[i - 1].policies[j - 1];
+
+			if (--k < srv->pol_started &&
+			    p->type->worker_stop != NULL)
+				p->type->worker_stop(p->state, srv);
+		}
+	srv->pol_started = 0;
+}
+
 struct gw_server *
 gw_server_new(struct gw_loop *loop, struct gw_cfg *cfg, struct gw_err *err)
 {
@@ -2879,6 +2924,10 @@ gw_server_new(struct gw_loop *loop, struct gw_cfg *cfg, struct gw_err *err)
 		gw_server_free(srv);
 		return NULL;
 	}
+	if (policies_start(srv, err) == -1) {
+		gw_server_free(srv);
+		return NULL;
+	}
 	return srv;
 }
 
@@ -2898,6 +2947,8 @@ gw_server_free(struct gw_server *srv)
 	for (size_t i = 0; i < srv->nls; i++)
 		gw_io_stop(&srv->ls[i].io);
 	free(srv->ls);
+	/* no request is left to wait on what the policies stop */
+	policies_stop(srv);
 	gw_orch_server_free(srv);
 	gw_proxy_free(srv->proxy);
 	log_flush(srv);

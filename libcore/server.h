@@ -44,12 +44,17 @@ struct gw_server_stats {
 };
 
 /*
- * A server on loop with configuration cfg (a reference is taken).  NULL on
- * failure.
+ * A server on loop with configuration cfg (a reference is taken); the
+ * route policies' worker_start hooks (policy.h) have run.  NULL on failure,
+ * a failing hook's included, with err.
  */
 struct gw_server *gw_server_new(struct gw_loop *loop, struct gw_cfg *cfg,
 	    struct gw_err *err);
-/* Close every connection and free the server.  NULL is fine. */
+/*
+ * Close every connection, run the policies' worker_stop hooks and free the
+ * server; free the loop after it (deferred frees of the hooks run then).
+ * NULL is fine.
+ */
 void	gw_server_free(struct gw_server *srv);
 /* Accept connections from a listening socket (not owned: never closed). */
 int	gw_server_listen(struct gw_server *srv, int fd, struct gw_err *err);
