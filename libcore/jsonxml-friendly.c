@@ -545,8 +545,9 @@ put_scalar_elem(struct fj *c, struct gw_buf *dest, size_t *count,
 		    gw_xml_escape_append(&body, s.p, s.len, 0, err) == -1)
 			goto out;
 	} else if (f->nil) {
-		if (gw_buf_puts(&a, " xsi:nil=\"true\" xmlns:xsi=\""
-		    GW_XML_NS_XSI "\"", err) == -1)
+		/* declarations first, as libxml2 writes them */
+		if (gw_buf_puts(&a, " xmlns:xsi=\"" GW_XML_NS_XSI "\" "
+		    "xsi:nil=\"true\"", err) == -1)
 			goto out;
 	} else if (f->null_value != NULL && gw_xml_escape_append(&body,
 	    f->null_value, strlen(f->null_value), 0, err) == -1)
@@ -1699,7 +1700,9 @@ gw_jx_friendly_xml_to_json(const char *xml, size_t len,
 	gw_jxi_out_init(&t.out, out, &f->o);
 	memset(&lim, 0, sizeof(lim));
 	lim.max_depth = f->o.max_depth;
-	if (gw_xml_sax(xml, len, f->o.origin, &lim, &h, &t, err) == -1)
+	if ((f->o.sax != NULL ? f->o.sax(f->o.sax_arg, xml, len, f->o.origin,
+	    &lim, &h, &t, err) : gw_xml_sax(xml, len, f->o.origin, &lim, &h,
+	    &t, err)) == -1)
 		goto out;
 	if (gw_jxi_jw_init(&t.w, &t.out, f->o.flags & GW_JX_INDENT,
 	    GW_XML_MAX_DEPTH * 2 + 2, err) == -1)

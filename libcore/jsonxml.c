@@ -1277,7 +1277,9 @@ gw_jx_xml_to_json(const char *xml, size_t len, const struct gw_jx_opts *o,
 	if (gw_jxi_jw_init(&c.w, &c.out, o->flags & GW_JX_INDENT,
 	    GW_XML_MAX_DEPTH, err) == -1)
 		goto out;
-	if (gw_xml_sax(xml, len, o->origin, &lim, &h, &c, err) == -1)
+	if ((o->sax != NULL ? o->sax(o->sax_arg, xml, len, o->origin, &lim,
+	    &h, &c, err) : gw_xml_sax(xml, len, o->origin, &lim, &h, &c,
+	    err)) == -1)
 		goto out;
 	if (gw_buf_putc(out, '\n', err) == -1 ||
 	    gw_jxi_out_flush(&c.out, 1, err) == -1)

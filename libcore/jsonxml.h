@@ -63,6 +63,16 @@ typedef int gw_jx_flush_fn(void *arg, const char *p, size_t len,
     struct gw_err *err);
 
 /* What every conversion takes.  Zeroed: the defaults. */
+/*
+ * Where XML -> JSON reads its events: gw_xml_sax() on the text when NULL.
+ * Another reader of the same shape can hand on only some of them, as
+ * gw_soap_sax_payload() does (the payload of a SOAP envelope).
+ */
+typedef int	gw_jx_sax_fn(void *sax_arg, const char *xml, size_t len,
+		    const char *origin, const struct gw_xml_limits *lim,
+		    const struct gw_xml_handler *h, void *arg,
+		    struct gw_err *err);
+
 struct gw_jx_opts {
 	enum gw_jx_dup		 dup;
 	unsigned		 flags;		/* GW_JX_* */
@@ -70,6 +80,8 @@ struct gw_jx_opts {
 	const char		*origin;	/* names the input in messages */
 	gw_jx_flush_fn		*flush;		/* NULL: all stays in out */
 	void			*flush_arg;
+	gw_jx_sax_fn		*sax;		/* XML -> JSON; NULL: gw_xml_sax */
+	void			*sax_arg;
 };
 
 /* JSON text -> the fn:json-to-xml representation, appended to out. */

@@ -66,6 +66,8 @@ struct step {
 	int			 action_is_var;
 	char			*header;
 	int			 detail;
+	/* soap_unwrap then xml2json: read the payload from the envelope */
+	int			 fuse;
 };
 
 struct gw_mediation {
@@ -539,6 +541,16 @@ gw_mediation_from_json(struct gw_jcheck *ck, const struct json_object *parent,
 		gw_mediation_free(m);
 		return -1;
 	}
+	/*
+	 * An envelope's payload to JSON needs no tree, unless namespace
+	 * declarations are kept: the tree's payload has those of the
+	 * Envelope and Body too.
+	 */
+	for (size_t i = 0; i + 1 < m->nsteps; i++)
+		m->steps[i].fuse = m->steps[i].kind == S_SOAP_UNWRAP &&
+		    m->steps[i + 1].kind == S_XML2JSON &&
+		    (m->steps[i + 1].lossless ||
+		    m->steps[i + 1].fr.ns_block == NULL);
 	*out = m;
 	return 0;
 }
@@ -630,6 +642,7 @@ struct payload {
 	struct gw_xslt		*style;		/* doc came from it */
 	const char		*origin;	/* for messages */
 	char			 ctype[256];
+	int			 serialized;	/* text as gw_xml_serialize */
 };
 
 static void
@@ -639,6 +652,7 @@ pl_set_doc(struct payload *p, struct gw_xml_doc *d, struct gw_xslt *style)
 	p->doc = d;
 	p->style = style;
 	p->has_text = 0;
+	p->serialized = 0;
 }
 
 /* The payload becomes own's text (own is swapped in). */
@@ -656,6 +670,7 @@ pl_take_text(struct payload *p, struct gw_buf *own)
 	p->text = p->own.p != NULL ? p->own.p : "";
 	p->len = p->own.len;
 	p->has_text = 1;
+	p->serialized = 0;
 }
 
 static int
@@ -773,6 +788,69 @@ set_ctype(char *dst, size_t size, const char *v)
 	(void)snprintf(dst, size, "%s", v);
 }
 
+struct fused {
+	enum gw_soap_version	 v;
+	int			 none;
+};
+
+static int
+fused_sax(void *arg, const char *xml, size_t len, const char *origin,
+    const struct gw_xml_limits *lim, const struct gw_xml_handler *h,
+    void *harg, struct gw_err *err)
+{
+	struct fused	*fu = arg;
+	int		 rc;
+
+	rc = gw_soap_sax_payload(xml, len, origin, lim, h, harg, &fu->v, err);
+	if (rc == 1) {
+		fu->none = 1;
+		return gw_err_set(err, GW_E_PROTO, "no payload");
+	}
+	return rc;
+}
+
+/*
+ * soap_unwrap and the xml2json after it (s[0], s[1]) in one reading of
+ * the envelope.  1 when that cannot be (a fault, an empty Body, anything
+ * wrong): the steps then run one by one, and say what is wrong their way.
+ */
+static int
+run_fused(const struct step *s, struct gw_mediate_run *r, struct payload *p,
+    struct gw_buf *tmp)
+{
+	struct fused		 fu;
+	struct gw_jx_opts	 lo;
+	struct gw_jx_friendly	 fr;
+	struct gw_err		 e;
+	int			 rc;
+
+	if (!p->has_text || p->len == 0)
+		return 1;
+	memset(&fu, 0, sizeof(fu));
+	gw_buf_reset(tmp);
+	if (s[1].lossless) {
+		lo = s[1].lo;
+		lo.origin = p->origin;
+		lo.sax = fused_sax;
+		lo.sax_arg = &fu;
+		rc = gw_jx_xml_to_json(p->text, p->len, &lo, tmp, &e);
+	} else {
+		fr = s[1].fr;
+		fr.o.origin = p->origin;
+		fr.o.sax = fused_sax;
+		fr.o.sax_arg = &fu;
+		rc = gw_jx_friendly_xml_to_json(p->text, p->len, &fr, tmp, &e);
+	}
+	if (rc == -1 || fu.none) {
+		gw_buf_reset(tmp);
+		return 1;
+	}
+	r->soap_in = fu.v;
+	pl_take_text(p, tmp);
+	set_ctype(p->ctype, sizeof(p->ctype), "application/json");
+	return 0;
+}
+
 static int
 run_step(const struct step *s, size_t idx, struct gw_mediate_run *r,
     struct payload *p, struct gw_buf *tmp, struct gw_err *err)
@@ -804,6 +882,8 @@ run_step(const struct step *s, size_t idx, struct gw_mediate_run *r,
 				return -1;
 		}
 		pl_take_text(p, tmp);
+		/* friendly XML is written as libxml2 writes it */
+		p->serialized = s->kind == S_JSON2XML && !s->lossless;
 		set_ctype(p->ctype, sizeof(p->ctype), s->kind == S_JSON2XML ?
 		    "application/xml" : "application/json");
 		return 0;
@@ -836,7 +916,7 @@ run_step(const struct step *s, size_t idx, struct gw_mediate_run *r,
 
 		gw_buf_init(&act, 0);
 		gw_buf_init(&ct, 0);
-		if (pl_doc(p, 1, err) == -1)
+		if (!(p->has_text && p->serialized) && pl_doc(p, 1, err) == -1)
 			goto wrap_out;
 		memset(&w, 0, sizeof(w));
 		w.version = s->version != GW_SOAP_NONE ? s->version :
@@ -848,7 +928,9 @@ run_step(const struct step *s, size_t idx, struct gw_mediate_run *r,
 		    err) == -1))
 			goto wrap_out;
 		if (gw_buf_cstr(&act, err) == NULL ||
-		    gw_soap_wrap_doc(p->doc, &w, tmp, err) == -1 ||
+		    (p->has_text && p->serialized ? gw_soap_wrap_serialized(
+		    p->text, p->len, &w, tmp, err) : gw_soap_wrap_doc(p->doc, &w,
+		    tmp, err)) == -1 ||
 		    gw_soap_content_type(w.version, act.len > 0 ? act.p : NULL,
 		    &ct, err) == -1 || gw_buf_cstr(&ct, err) == NULL)
 			goto wrap_out;
@@ -921,6 +1003,12 @@ gw_mediation_run(const struct gw_mediation *m, struct gw_mediate_run *r,
 	r->status = 0;
 	r->failed_step = -1;
 	for (size_t i = 0; i < m->nsteps; i++) {
+		if (m->steps[i].fuse && run_fused(&m->steps[i], r, &p,
+		    &tmp) == 0) {
+			i++;
+			p.origin = NULL;
+			continue;
+		}
 		if ((s = run_step(&m->steps[i], i, r, &p, &tmp, err)) == -1) {
 			r->failed_step = (int)i;
 			if (err != NULL && err->code != GW_E_NOMEM)

@@ -208,6 +208,49 @@ gw_soap_wrap_doc(const struct gw_xml_doc *payload,
 }
 
 int
+gw_soap_wrap_serialized(const char *payload, size_t len,
+    const struct gw_soap_wrap *w, struct gw_buf *out, struct gw_err *err)
+{
+	enum gw_soap_version	 v = w != NULL && w->version == GW_SOAP_12 ?
+				    GW_SOAP_12 : GW_SOAP_11;
+	const char		*end;
+	size_t			 old = out->len;
+
+	/* the declaration line and the final newline go */
+	if (len >= 5 && memcmp(payload, "<?xml", 5) == 0 &&
+	    (end = memmem(payload, len, "?>", 2)) != NULL) {
+		len -= (size_t)(end + 2 - payload);
+		payload = end + 2;
+		if (len > 0 && *payload == '\n') {
+			payload++;
+			len--;
+		}
+	}
+	if (len > 0 && payload[len - 1] == '\n')
+		len--;
+	if (gw_buf_printf(out, err, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+	    "\n<soap:Envelope xmlns:soap=\"%s\">", gw_soap_ns(v)) == -1)
+		goto fail;
+	if (w != NULL && w->header != NULL && (gw_buf_puts(out, "<soap:Header>",
+	    err) == -1 || gw_buf_puts(out, w->header, err) == -1 ||
+	    gw_buf_puts(out, "</soap:Header>", err) == -1))
+		goto fail;
+	if (len == 0) {
+		if (gw_buf_puts(out, "<soap:Body/>", err) == -1)
+			goto fail;
+	} else if (gw_buf_puts(out, "<soap:Body>", err) == -1 ||
+	    gw_buf_append(out, payload, len, err) == -1 ||
+	    gw_buf_puts(out, "</soap:Body>", err) == -1)
+		goto fail;
+	if (gw_buf_puts(out, "</soap:Envelope>\n", err) == -1)
+		goto fail;
+	return 0;
+ fail:
+	out->len = old;
+	return -1;
+}
+
+int
 gw_soap_wrap(const char *payload, size_t len, const struct gw_soap_wrap *w,
     struct gw_buf *out, struct gw_err *err)
 {
@@ -517,6 +560,132 @@ gw_soap_unwrap(const char *xml, size_t len, const char *origin,
 	rc = gw_soap_unwrap_doc(env, version, payload, fault, err);
 	gw_xml_doc_free(env);
 	return rc;
+}
+
+/*
+ * The payload of an envelope as events, without a tree.
+ */
+
+struct payload_sax {
+	const struct gw_xml_handler	*h;
+	void				*arg;
+	const char			*ns;		/* the envelope's */
+	enum gw_soap_version		 v;
+	size_t				 depth;		/* open elements */
+	int				 body;		/* seen (2: left) */
+	int				 found;		/* payload (2: ended) */
+	int				 none;		/* a Fault: stopped */
+};
+
+static int
+eq_ns(const char *a, const char *b)
+{
+	return a != NULL && b != NULL && strcmp(a, b) == 0;
+}
+
+static int
+ps_start(void *arg, const struct gw_xml_start *e, struct gw_err *err)
+{
+	struct payload_sax	*ps = arg;
+	struct gw_xml_start	 in;
+
+	ps->depth++;
+	if (ps->depth == 1) {
+		if (strcmp(e->local, "Envelope") == 0 &&
+		    eq_ns(e->uri, GW_SOAP11_NS))
+			ps->v = GW_SOAP_11;
+		else if (strcmp(e->local, "Envelope") == 0 &&
+		    eq_ns(e->uri, GW_SOAP12_NS))
+			ps->v = GW_SOAP_12;
+		else
+			return gw_err_set(err, GW_E_PROTO, "not a SOAP "
+			    "envelope");
+		ps->ns = gw_soap_ns(ps->v);
+		return 0;
+	}
+	if (ps->depth == 2) {
+		if (ps->body == 0 && eq_ns(e->uri, ps->ns) &&
+		    strcmp(e->local, "Header") == 0)
+			return 0;
+		if (ps->body == 0 && eq_ns(e->uri, ps->ns) &&
+		    strcmp(e->local, "Body") == 0) {
+			ps->body = 1;
+			return 0;
+		}
+		return gw_err_set(err, GW_E_PROTO, "SOAP envelope: unexpected "
+		    "element '%s'", e->local);
+	}
+	if (ps->body != 1)
+		return 0;			/* in the Header */
+	if (ps->depth == 3 && ps->found == 0) {
+		if (eq_ns(e->uri, ps->ns) && strcmp(e->local, "Fault") == 0) {
+			ps->none = 1;
+			return gw_err_set(err, GW_E_PROTO, "a SOAP fault");
+		}
+		ps->found = 1;
+	}
+	if (ps->found != 1)
+		return 0;			/* after the payload */
+	in = *e;
+	in.depth -= 2;
+	return ps->h->start(ps->arg, &in, err);
+}
+
+static int
+ps_end(void *arg, struct gw_err *err)
+{
+	struct payload_sax	*ps = arg;
+	size_t			 d = ps->depth--;
+
+	if (d == 2 && ps->body == 1)
+		ps->body = 2;
+	if (ps->found != 1 || d < 3)
+		return 0;
+	if (d == 3)
+		ps->found = 2;
+	return ps->h->end(ps->arg, err);
+}
+
+static int
+ps_text(void *arg, const char *p, size_t len, struct gw_err *err)
+{
+	struct payload_sax *ps = arg;
+
+	if (ps->found != 1 || ps->depth < 3)
+		return 0;
+	return ps->h->text(ps->arg, p, len, err);
+}
+
+int
+gw_soap_sax_payload(const char *xml, size_t len, const char *origin,
+    const struct gw_xml_limits *lim, const struct gw_xml_handler *h,
+    void *arg, enum gw_soap_version *version, struct gw_err *err)
+{
+	static const struct gw_xml_handler fh = { ps_start, ps_end, ps_text };
+	struct payload_sax	ps;
+	struct gw_xml_limits	l;
+	int			rc;
+
+	memset(&ps, 0, sizeof(ps));
+	ps.h = h;
+	ps.arg = arg;
+	memset(&l, 0, sizeof(l));
+	if (lim != NULL)
+		l = *lim;
+	/* the payload is two levels down: its own limit stays the same */
+	if (l.max_depth > 0)
+		l.max_depth += 2;
+	rc = gw_xml_sax(xml, len, origin, &l, &fh, &ps, err);
+	if (ps.v != GW_SOAP_NONE && version != NULL)
+		*version = ps.v;
+	if (ps.none)
+		return 1;
+	if (rc == -1)
+		return -1;
+	if (ps.body == 0)
+		return gw_err_set(err, GW_E_PROTO, "SOAP envelope without a "
+		    "Body");
+	return ps.found == 0 ? 1 : 0;
 }
 
 /*

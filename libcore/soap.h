@@ -76,6 +76,15 @@ int	gw_soap_wrap_doc(const struct gw_xml_doc *payload,
 int	gw_soap_wrap(const char *payload, size_t len,
 	    const struct gw_soap_wrap *w, struct gw_buf *out,
 	    struct gw_err *err);
+/*
+ * The same from text that is not parsed again: one element written as
+ * gw_xml_serialize() writes it, after an optional declaration line (what
+ * the friendly JSON -> XML conversion makes).  The output is the same as
+ * gw_soap_wrap()'s for it.
+ */
+int	gw_soap_wrap_serialized(const char *payload, size_t len,
+	    const struct gw_soap_wrap *w, struct gw_buf *out,
+	    struct gw_err *err);
 
 struct gw_soap_fault {
 	enum gw_soap_version	 version;
@@ -111,6 +120,22 @@ int	gw_soap_unwrap_doc(const struct gw_xml_doc *env,
 int	gw_soap_unwrap(const char *xml, size_t len, const char *origin,
 	    enum gw_soap_version *version, struct gw_xml_doc **payload,
 	    struct gw_soap_fault **fault, struct gw_err *err);
+
+/*
+ * gw_xml_sax() over a SOAP envelope that hands h only the events of the
+ * payload, the first element of the Body, as if it were the root (depth 1
+ * for it).  Its start event has its own namespace declarations only.
+ * Returns 0 when there was a payload, 1 when there was none or it is a
+ * Fault (nothing more was handed on after that: the caller then reads the
+ * envelope with gw_soap_unwrap() instead), -1 on an error of the document,
+ * of the envelope's structure or of h.  *version is set when the root is an
+ * envelope.  Meant to make XML -> JSON read the payload straight from the
+ * envelope (struct gw_jx_opts' sax); the error messages of a document that
+ * is not an envelope are gw_soap_unwrap()'s to give.
+ */
+int	gw_soap_sax_payload(const char *xml, size_t len, const char *origin,
+	    const struct gw_xml_limits *lim, const struct gw_xml_handler *h,
+	    void *arg, enum gw_soap_version *version, struct gw_err *err);
 
 /* The HTTP status a fault becomes: 400 for Client/Sender, else 502. */
 int	gw_soap_fault_status(const struct gw_soap_fault *f);

@@ -6,7 +6,9 @@
  * block, text always, xsi:nil, recognized types, strip levels, root and
  * namespace, a null value, a forced array path, indentation, duplicate
  * keys); the rest is the document.  What JSON -> XML makes must be
- * well-formed XML, and what XML -> JSON makes must be normalized JSON;
+ * well-formed XML written as libxml2 writes it (so that a SOAP envelope
+ * can be made around its text), and what XML -> JSON makes must be
+ * normalized JSON;
  * both must then convert the other way without an error.  A failure must
  * leave no output.  A broken invariant aborts.
  */
@@ -18,6 +20,7 @@
 #include "buf.h"
 #include "err.h"
 #include "jsonxml.h"
+#include "soap.h"
 #include "xml.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -99,8 +102,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		goto out;
 	}
 	if (to_xml) {
+		struct gw_buf		 e1, e2;
+		struct gw_soap_wrap	 w;
+
 		if (gw_xml_parse(out.p, out.len, NULL, NULL, &d, &err) == -1)
 			fail("the XML made is not well-formed", &err);
+		/* it wraps without a tree as with one (mediate.c relies on it) */
+		gw_buf_init(&e1, 0);
+		gw_buf_init(&e2, 0);
+		memset(&w, 0, sizeof(w));
+		if (gw_soap_wrap_doc(d, &w, &e1, &err) == -1 ||
+		    gw_soap_wrap_serialized(out.p, out.len, &w, &e2, &err) == -1)
+			fail("the XML made does not wrap", &err);
+		if (e1.len != e2.len || memcmp(e1.p, e2.p, e1.len) != 0)
+			fail("the XML made is not as libxml2 writes it", NULL);
+		gw_buf_release(&e1);
+		gw_buf_release(&e2);
 		gw_xml_doc_free(d);
 		if (gw_jx_friendly_xml_to_json(out.p, out.len, &f, &back,
 		    &err) == -1 && err.code != GW_E_LIMIT &&

@@ -5,8 +5,9 @@
  * payload must wrap into an envelope of either version that unwraps to
  * the same payload; when it holds a fault, the fault's problem document
  * must be JSON with the status the fault maps to, and a fault envelope
- * made from that problem must read back as a fault.  A broken invariant
- * aborts.
+ * made from that problem must read back as a fault.  XML -> JSON (both
+ * conventions) reading the payload straight from the envelope must give
+ * what it gives from the unwrapped payload.  A broken invariant aborts.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include "buf.h"
 #include "err.h"
 #include "json.h"
+#include "jsonxml.h"
 #include "soap.h"
 #include "xml.h"
 
@@ -100,6 +102,76 @@ fault(const struct gw_soap_fault *f)
 	gw_buf_release(&env);
 }
 
+static int
+payload_sax(void *arg, const char *xml, size_t len, const char *origin,
+    const struct gw_xml_limits *lim, const struct gw_xml_handler *h,
+    void *harg, struct gw_err *err)
+{
+	int *none = arg;
+	int rc = gw_soap_sax_payload(xml, len, origin, lim, h, harg, NULL, err);
+
+	if (rc == 1) {
+		*none = 1;
+		return gw_err_set(err, GW_E_PROTO, "no payload");
+	}
+	return rc;
+}
+
+/* XML -> JSON of the payload: from the tree's text, and from the envelope */
+static void
+to_json(const uint8_t *data, size_t size, const struct gw_xml_doc *p)
+{
+	static struct gw_jx_friendly	 fr;
+	static int			 init;
+	struct gw_jx_opts		 lo;
+	struct gw_buf			 text, a, b;
+	struct gw_err			 err;
+
+	if (!init) {
+		if (gw_jx_friendly_init(&fr, GW_JX_PRESET_APIGEE, &err) == -1)
+			fail("friendly options", &err);
+		init = 1;
+	}
+	gw_buf_init(&text, 0);
+	gw_buf_init(&a, 0);
+	gw_buf_init(&b, 0);
+	if (p != NULL && gw_xml_serialize(p, 0, &text, &err) == -1)
+		fail("the payload does not serialise", &err);
+	for (int friendly = 0; friendly < 2; friendly++) {
+		struct gw_jx_friendly	 f = fr;
+		int			 none = 0, r1 = -1, r2;
+		struct gw_err		 e1;
+
+		memset(&lo, 0, sizeof(lo));
+		gw_buf_reset(&a);
+		gw_buf_reset(&b);
+		if (p != NULL)
+			r1 = friendly ? gw_jx_friendly_xml_to_json(text.p,
+			    text.len, &f, &a, &e1) : gw_jx_xml_to_json(text.p,
+			    text.len, &lo, &a, &e1);
+		lo.sax = payload_sax;
+		lo.sax_arg = &none;
+		f.o.sax = payload_sax;
+		f.o.sax_arg = &none;
+		r2 = friendly ? gw_jx_friendly_xml_to_json((const char *)data,
+		    size, &f, &b, &err) : gw_jx_xml_to_json((const char *)data,
+		    size, &lo, &b, &err);
+		if (r2 == 0 && r1 != 0)
+			fail(friendly ? "friendly: only the envelope converts" :
+			    "lossless: only the envelope converts", &e1);
+		if (r1 == 0 && r2 != 0 && !none && err.code != GW_E_LIMIT)
+			fail(friendly ? "friendly: only the payload converts" :
+			    "lossless: only the payload converts", &err);
+		if (r1 == 0 && r2 == 0 && (a.len != b.len ||
+		    memcmp(a.p, b.p, a.len) != 0))
+			fail(friendly ? "friendly: the JSON differs" :
+			    "lossless: the JSON differs", NULL);
+	}
+	gw_buf_release(&text);
+	gw_buf_release(&a);
+	gw_buf_release(&b);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -113,6 +185,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 0:
 		if (p != NULL)
 			payload(p, v);
+		to_json(data, size, p);
 		gw_xml_doc_free(p);
 		break;
 	case 1:

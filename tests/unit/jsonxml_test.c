@@ -336,9 +336,10 @@ test_friendly_to_xml(void)
 	free(f.ns);
 	f.ns = NULL;
 	f.nil = 1;
-	is_str(fj(&f, "{\"a\":{\"b\":null}}", &err), "<a><b xsi:nil=\"true\" "
-	    "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"/></a>\n",
-	    "null as xsi:nil");
+	is_str(fj(&f, "{\"a\":{\"b\":null}}", &err), "<a><b xmlns:xsi=\""
+	    "http://www.w3.org/2001/XMLSchema-instance\" xsi:nil=\"true\"/></a>"
+	    "\n", "null as xsi:nil (the declaration first, as libxml2 writes "
+	    "it)");
 	f.nil = 0;
 	f.null_value = strdup("NULL");
 	is_str(fj(&f, "{\"a\":{\"b\":null,\"@c\":null}}", &err),

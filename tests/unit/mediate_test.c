@@ -247,6 +247,164 @@ test_runs(void)
 	    "a stylesheet that refuses: %s", err.msg);
 }
 
+/* Friendly XML is wrapped without a tree: the same as with one. */
+static void
+test_wrap_text(void)
+{
+	static const char *const conv[] = {
+		"\"friendly\"", "\"badgerfish\"",
+		"{\"root\": \"R\", \"namespace\": \"urn:r\", \"nil\": true}",
+		"{\"indent\": true}",
+	};
+	static const char *const json[] = {
+		"{\"a\": 1, \"b\": [true, null, \"x<&>\\\"'\\r\\n\\t\"], \"@c\": \"d\"}",
+		"[1, [2, 3], {}]", "{}", "\"text\"", "{\"r\": {\"#text\": \"t\", "
+		"\"@xmlns:p\": \"urn:p\", \"p:q\": \"]]>\"}}",
+		"{\"e\": \"\\u00e9\\ud83d\\ude00\", \"sp\": \"  \"}",
+	};
+	char	buf[512];
+	int	bad = 0;
+
+	put("wrap.json", "{\"steps\": [{\"soap_wrap\": {\"header\": \"<h/>\"}}]}");
+	for (size_t c = 0; c < sizeof(conv) / sizeof(conv[0]); c++) {
+		(void)snprintf(buf, sizeof(buf), "{\"steps\": [{\"json2xml\": "
+		    "%s}, {\"soap_wrap\": {\"header\": \"<h/>\"}}]}", conv[c]);
+		put("both.json", buf);
+		(void)snprintf(buf, sizeof(buf), "{\"steps\": [{\"json2xml\": "
+		    "%s}]}", conv[c]);
+		put("j2x.json", buf);
+		for (size_t j = 0; j < sizeof(json) / sizeof(json[0]); j++) {
+			struct gw_mediate_run	r1, r2, r3;
+			struct gw_err		e1, e2, e3;
+			char			*one = NULL, *mid = NULL;
+			const char		*o = NULL;
+			int			rc1, rc2, rc3 = -1;
+
+			memset(&r1, 0, sizeof(r1));
+			memset(&r2, 0, sizeof(r2));
+			memset(&r3, 0, sizeof(r3));
+			if ((o = run("both.json", json[j], &r1, &rc1, &e1)) !=
+			    NULL)
+				one = strdup(o);
+			if ((o = run("j2x.json", json[j], &r2, &rc2, &e2)) !=
+			    NULL) {
+				mid = strdup(o);
+				o = run("wrap.json", mid, &r3, &rc3, &e3);
+			}
+			if ((one == NULL) != (o == NULL) || (one != NULL &&
+			    strcmp(one, o) != 0) || (one != NULL &&
+			    strcmp(r1.content_type, r3.content_type) != 0)) {
+				bad++;
+				(void)printf("# json2xml %s, %s:\n# %s\n# %s\n",
+				    conv[c], json[j], one != NULL ? one :
+				    e1.msg, o != NULL ? o : "(failed)");
+			}
+			free(one);
+			free(mid);
+		}
+	}
+	ok(bad == 0, "friendly json2xml + soap_wrap without a tree: the same "
+	    "as with one (%d differ)", bad);
+}
+
+/*
+ * soap_unwrap then xml2json read the envelope once (no tree): the same
+ * output, status and errors as the two steps run one after the other.
+ */
+static void
+test_fused(void)
+{
+	static const char *const conv[] = {
+		"\"lossless\"", "\"friendly\"",
+		"{\"preset\": \"badgerfish\"}",
+		"{\"namespace_separator\": \":\", \"recognize_number\": true}",
+		"{\"strip_levels\": 1, \"nil\": true}",
+		"{\"namespace_block\": \"@xmlns\"}",	/* not fused */
+	};
+	static const char *const env[] = {
+		/* 1.1 with a Header, the payload's prefix on the Envelope */
+		"<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\""
+		" xmlns:p=\"urn:p\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-"
+		"instance\"><s:Header><p:h>x</p:h></s:Header><s:Body>\n  <p:r "
+		"a=\"1\"><p:n>12</p:n><p:n>13</p:n><p:z xsi:nil=\"true\"/>"
+		"<t>a &amp; b</t></p:r>\n</s:Body></s:Envelope>",
+		/* 1.2, a default namespace, a second element after the first */
+		"<?xml version=\"1.0\"?><e:Envelope xmlns:e=\"http://www.w3.org/"
+		"2003/05/soap-envelope\"><e:Body><r xmlns=\"urn:r\"><v>1</v>"
+		"</r><other/></e:Body></e:Envelope>",
+		/* the lossless convention's payload */
+		"<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\""
+		" xmlns:fn=\"http://www.w3.org/2005/xpath-functions\"><s:Body>"
+		"<fn:map><fn:number key=\"a\">1</fn:number><fn:array key=\"b\">"
+		"<fn:string>x</fn:string><fn:null/></fn:array></fn:map></s:Body>"
+		"</s:Envelope>",
+		/* not to be fused: a fault, an empty Body, no envelope */
+		"<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\">"
+		"<s:Body><s:Fault><faultcode>s:Server</faultcode><faultstring>"
+		"down</faultstring></s:Fault></s:Body></s:Envelope>",
+		"<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\">"
+		"<s:Body/></s:Envelope>",
+		"<r><v>1</v></r>",
+		"<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\">"
+		"<s:Body><r/></s:Body><s:Body/></s:Envelope>",
+		"<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\">"
+		"<s:Body><r></s:Body></s:Envelope>",
+	};
+	char	buf[512];
+	int	bad = 0;
+
+	put("un.json", "{\"steps\": [{\"soap_unwrap\": {}}]}");
+	for (size_t c = 0; c < sizeof(conv) / sizeof(conv[0]); c++) {
+		(void)snprintf(buf, sizeof(buf), "{\"steps\": [{\"soap_unwrap\": "
+		    "{}}, {\"xml2json\": %s}]}", conv[c]);
+		put("both.json", buf);
+		(void)snprintf(buf, sizeof(buf), "{\"steps\": [{\"xml2json\": "
+		    "%s}]}", conv[c]);
+		put("x2j.json", buf);
+		for (size_t e = 0; e < sizeof(env) / sizeof(env[0]); e++) {
+			struct gw_mediate_run	r1, r2, r3;
+			struct gw_err		e1, e2, e3;
+			char			*one = NULL, *mid = NULL;
+			const char		*o;
+			int			rc1, rc2, rc3 = 0;
+
+			memset(&r1, 0, sizeof(r1));
+			memset(&r2, 0, sizeof(r2));
+			memset(&r3, 0, sizeof(r3));
+			memset(&e1, 0, sizeof(e1));
+			memset(&e2, 0, sizeof(e2));
+			memset(&e3, 0, sizeof(e3));
+			if ((o = run("both.json", env[e], &r1, &rc1, &e1)) !=
+			    NULL)
+				one = strdup(o);
+			/* one by one */
+			if ((o = run("un.json", env[e], &r2, &rc2, &e2)) !=
+			    NULL && rc2 == 0) {
+				mid = strdup(o);
+				o = run("x2j.json", mid, &r3, &rc3, &e3);
+			}
+			if (rc1 != (rc2 != 0 ? rc2 : rc3) ||
+			    r1.soap_in != r2.soap_in || r1.status != r2.status ||
+			    (one == NULL) != (o == NULL) ||
+			    (one != NULL && strcmp(one, o) != 0) ||
+			    (rc1 == -1 && rc2 == -1 && strcmp(e1.msg, e2.msg) !=
+			    0) || strcmp(r1.content_type, rc2 != 0 ?
+			    r2.content_type : r3.content_type) != 0) {
+				bad++;
+				(void)printf("# xml2json %s, envelope %zu: %d %s / "
+				    "%d %d %s\n", conv[c], e, rc1, one != NULL ? one :
+				    e1.msg, rc2, rc3, o != NULL ? o : rc2 == -1 ?
+				    e2.msg : e3.msg);
+			}
+			free(one);
+			free(mid);
+		}
+	}
+	ok(bad == 0, "soap_unwrap + xml2json in one reading: the same as one "
+	    "by one (%d differ)", bad);
+	test_wrap_text();
+}
+
 static void
 test_tests(void)
 {
@@ -369,6 +527,7 @@ main(void)
 	(void)snprintf(dir, sizeof(dir), "%s", tmpl);
 	test_load_errors();
 	test_runs();
+	test_fused();
 	test_tests();
 	test_policy();
 	{
