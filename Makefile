@@ -76,7 +76,7 @@ SHELL_SCRIPTS := $(sort $(wildcard tests/e2e/*.sh tests/*.sh tests/load/*.sh \
 # keep objects of helpers, unit tests and replays between runs
 .SECONDARY:
 
-.PHONY: all check asan valgrind coverage fuzz load lint run install \
+.PHONY: all check asan valgrind coverage fuzz fuzz-deps load lint run install \
 	uninstall clean deps \
 	unit e2e test-bins
 .DEFAULT_GOAL := all
@@ -145,14 +145,20 @@ coverage:
 # libFuzzer targets: make fuzz FUZZ_TIME=60 (seconds per target).
 FUZZ_TIME ?= 60
 FUZZ_CC ?= clang
-build-fuzz/libcore.a: $(LIB_SRCS)
+FUZZ_OBJS := $(LIB_SRCS:libcore/%.c=build-fuzz/obj/%.o)
+fuzz-deps:
 	@sh scripts/deps.sh fuzz
-	@mkdir -p build-fuzz/obj
-	cd build-fuzz/obj && for f in $(LIB_SRCS); do \
-	    $(FUZZ_CC) $(ALL_CPPFLAGS:-Ilibcore=-I../../libcore) -std=c11 \
-	    -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
-	    -c ../../$$f || exit 1; done
-	rm -f $@ && $(AR) rcs $@ build-fuzz/obj/*.o
+
+# One object per rule, so that make -j builds them side by side.
+build-fuzz/obj/%.o: libcore/%.c | fuzz-deps
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(ALL_CPPFLAGS) -std=c11 -g -O1 \
+	    -fsanitize=fuzzer-no-link,address,undefined -MMD -MP -c -o $@ $<
+
+build-fuzz/libcore.a: $(FUZZ_OBJS)
+	rm -f $@ && $(AR) rcs $@ $(FUZZ_OBJS)
+
+-include $(FUZZ_OBJS:.o=.d)
 
 build-fuzz/fuzz-%: tests/fuzz/fuzz-%.c build-fuzz/libcore.a
 	$(FUZZ_CC) $(ALL_CPPFLAGS) -std=c11 -g -O1 \

@@ -27,7 +27,8 @@ libpcre2-dev libhiredis-dev libcrypt-dev'
 # and the golden tests; valgrind for leak checks.
 PKGS_TEST='curl socat systemd redis-server mandoc shellcheck bash-completion
 zsh fish valgrind xsltproc libxml2-utils wrk strace procps python3-yaml'
-PKGS_BENCH='nginx haproxy wrk hyperfine libmodsecurity-dev modsecurity-crs'
+PKGS_BENCH='nginx haproxy wrk hyperfine libmodsecurity-dev modsecurity-crs
+    python3-xmltodict'
 # scripts/build-deb.sh: the .deb and its lint
 PKGS_DEB='dpkg-dev debhelper lintian'
 
