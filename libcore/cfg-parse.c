@@ -105,59 +105,151 @@ parse_limits(struct ck *ck, const struct json_object *root)
 	pop(ck, old);
 }
 
-/* One "tls" block of a listener: files loaded now, so errors show now. */
+/*
+ * A certificate and its key, the members "cert" and "key" of obj: 1 with
+ * both resolved into o (caller frees), 0 when obj has neither, -1 reported.
+ */
+static int
+tls_pair(struct ck *ck, const struct json_object *parent, const char *pkey,
+    const struct json_object *obj, struct gw_tls_opts *o)
+{
+	char	*cert = NULL, *key = NULL;
+	int	 rc = -1, rcert, rkey;
+
+	rcert = get_str(ck, obj, "cert", &cert);
+	rkey = get_str(ck, obj, "key", &key);
+	if (rcert == 0 && rkey == 0)
+		rc = 0;
+	else if (rcert == 1 && rkey == 1) {
+		if ((o->cert = gw_jcheck_resolve(ck->jc, cert)) == NULL ||
+		    (o->key = gw_jcheck_resolve(ck->jc, key)) == NULL)
+			cerr(ck, parent, pkey, obj, "file name too long");
+		else
+			rc = 1;
+	} else if (rcert != -1 && rkey != -1)
+		cerr(ck, parent, pkey, obj, "a certificate needs \"cert\" and "
+		    "\"key\"");
+	free(cert);
+	free(key);
+	return rc;
+}
+
+static void
+tls_pair_free(struct gw_tls_opts *o)
+{
+	free((char *)(uintptr_t)o->cert);
+	free((char *)(uintptr_t)o->key);
+	o->cert = o->key = NULL;
+}
+
+/*
+ * "certificates": more certificates for ctx (made with the first, passed
+ * in o), chosen by SNI.
+ */
+static struct gw_tls_ctx *
+tls_certs(struct ck *ck, const struct json_object *tls,
+    const struct json_object *certs, struct gw_tls_opts *o)
+{
+	static const char *const keys[] = { "cert", "key", NULL };
+	struct gw_tls_ctx	*ctx = NULL;
+	struct gw_err		 err;
+	size_t			 n = gw_jv_len(certs), old;
+
+	old = push_key(ck, "certificates");
+	if (gw_jv_type(certs) != GW_JT_ARRAY || n == 0 ||
+	    n > GW_TLS_MAX_CERTS) {
+		cerr(ck, tls, "certificates", certs, "expected an array of 1 "
+		    "to %d certificates", GW_TLS_MAX_CERTS);
+		pop(ck, old);
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct json_object	*e = gw_jv_at(certs, i);
+		size_t				 o2 = push_index(ck, i);
+		int				 rc = -1;
+
+		if (check_object(ck, certs, NULL, e, keys) == 0 &&
+		    (rc = tls_pair(ck, certs, NULL, e, o)) == 0)
+			cerr(ck, certs, NULL, e, "a certificate needs \"cert\" "
+			    "and \"key\"");
+		if (rc == 1 && ctx != NULL) {
+			if (gw_tls_ctx_add_cert(ctx, o, &err) == -1)
+				cerr(ck, certs, NULL, e, "%s", err.msg);
+		} else if (rc == 1) {
+			struct gw_tls_ctx *c;
+
+			/*
+			 * The first is the default; after a bad one the
+			 * others are only checked.
+			 */
+			if ((c = gw_tls_ctx_new(o, &err)) == NULL)
+				cerr(ck, certs, NULL, e, "%s", err.msg);
+			else if (i == 0)
+				ctx = c;
+			else
+				gw_tls_ctx_free(c);	/* checked, no more */
+		}
+		tls_pair_free(o);
+		pop(ck, o2);
+	}
+	pop(ck, old);
+	return ctx;
+}
+
+/*
+ * One "tls" block of a listener: files loaded now, so errors show now.
+ * Either "cert" and "key", or "certificates", an array of such pairs.
+ */
 static struct gw_tls_ctx *
 parse_tls(struct ck *ck, const struct json_object *parent,
     const struct json_object *v, int *consumer)
 {
-	static const char *const keys[] = { "cert", "key", "client_ca",
-	    "client_auth", "min_version", "consumer", NULL };
+	static const char *const keys[] = { "cert", "key", "certificates",
+	    "client_ca", "client_auth", "min_version", "consumer", NULL };
 	static const char *const auths[] = { "none", "optional", "required",
 	    NULL };
 	static const char *const consumers[] = { "none", "subject_cn",
 	    "san", NULL };
 	struct gw_tls_opts	 o;
 	struct gw_tls_ctx	*ctx = NULL;
+	struct json_object	*certs = NULL;
 	struct gw_err		 err;
-	char			*cert = NULL, *key = NULL, *ca = NULL, *minv = NULL;
-	char			*rcert = NULL, *rkey = NULL, *rca = NULL;
-	int			 auth = 0;
+	char			*ca = NULL, *minv = NULL, *rca = NULL;
+	int			 auth = 0, pair;
 	size_t			 old = push_key(ck, "tls");
 
 	memset(&o, 0, sizeof(o));
 	if (check_object(ck, parent, "tls", v, keys) == -1)
 		goto out;
-	if (get_str(ck, v, "cert", &cert) != 1 ||
-	    get_str(ck, v, "key", &key) != 1) {
-		if (cert == NULL || key == NULL)
-			cerr(ck, parent, "tls", v, "TLS needs \"cert\" and "
-			    "\"key\"");
-		goto out;
-	}
 	(void)get_str(ck, v, "client_ca", &ca);
 	(void)gw_jcheck_enum(ck->jc, v, "client_auth", auths, &auth);
 	(void)gw_jcheck_enum(ck->jc, v, "consumer", consumers, consumer);
 	(void)get_str(ck, v, "min_version", &minv);
-	if ((rcert = gw_jcheck_resolve(ck->jc, cert)) == NULL ||
-	    (rkey = gw_jcheck_resolve(ck->jc, key)) == NULL ||
-	    (ca != NULL && (rca = gw_jcheck_resolve(ck->jc, ca)) == NULL)) {
+	if (ca != NULL && (rca = gw_jcheck_resolve(ck->jc, ca)) == NULL) {
 		cerr(ck, parent, "tls", v, "file name too long");
 		goto out;
 	}
-	o.cert = rcert;
-	o.key = rkey;
 	o.client_ca = rca;
 	o.client_auth = (enum gw_tls_client_auth)auth;
 	o.min_version = minv;
-	if ((ctx = gw_tls_ctx_new(&o, &err)) == NULL)
-		cerr(ck, parent, "tls", v, "%s", err.msg);
+	(void)gw_jv_get(v, "certificates", &certs);
+	if ((pair = tls_pair(ck, parent, "tls", v, &o)) == -1)
+		goto out;
+	if (pair == 1 && certs != NULL)
+		cerr(ck, parent, "tls", v, "TLS takes \"cert\" and \"key\" or "
+		    "\"certificates\", not both");
+	else if (pair == 1) {
+		if ((ctx = gw_tls_ctx_new(&o, &err)) == NULL)
+			cerr(ck, parent, "tls", v, "%s", err.msg);
+	} else if (certs != NULL)
+		ctx = tls_certs(ck, v, certs, &o);
+	else
+		cerr(ck, parent, "tls", v, "TLS needs \"cert\" and \"key\" or "
+		    "\"certificates\"");
  out:
-	free(cert);
-	free(key);
+	tls_pair_free(&o);
 	free(ca);
 	free(minv);
-	free(rcert);
-	free(rkey);
 	free(rca);
 	pop(ck, old);
 	return ctx;

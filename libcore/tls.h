@@ -2,8 +2,11 @@
  * tls.h: TLS on client connections (OpenSSL).
  *
  * A listener with a "tls" block terminates TLS: a struct gw_tls_ctx holds
- * the certificate, key and (for client certificates) the CA, loaded when
- * the configuration loads; each connection then gets a struct gw_tls with
+ * the certificates and keys (one chosen by the client's SNI, the first by
+ * default), the CA for client certificates and the session ticket key,
+ * loaded when the configuration loads (before gw-serve forks its workers,
+ * so that they all share the ticket key); each connection then gets a
+ * struct gw_tls with
  * a non-blocking handshake and record I/O that the server calls instead of
  * read(2) and write(2).  The crypto module keeps the other OpenSSL work
  * (hashes, signatures); this one owns the SSL API.
@@ -33,8 +36,23 @@ struct gw_tls_opts {
 	const char		*min_version;	/* "1.2" (default) or "1.3" */
 };
 
-/* Load a context; -1 with err naming the file that failed. */
+#define GW_TLS_MAX_CERTS	256	/* certificates on one listener */
+
+/*
+ * Load a context with o->cert as its default certificate and a new random
+ * session ticket key; NULL with err naming the file that failed.  Free it
+ * with gw_tls_ctx_free().
+ */
 struct gw_tls_ctx *gw_tls_ctx_new(const struct gw_tls_opts *o,
+	    struct gw_err *err);
+/*
+ * Add the certificate o->cert (key o->key), with the other settings of o
+ * (which should be those given to gw_tls_ctx_new()), for the clients whose
+ * SNI names one of its DNS SANs (its CN without any; "*.example.com" for
+ * one label).  -1 with err naming the file when it cannot be loaded or
+ * when another certificate has one of its names; c is unchanged then.
+ */
+int	gw_tls_ctx_add_cert(struct gw_tls_ctx *c, const struct gw_tls_opts *o,
 	    struct gw_err *err);
 void	gw_tls_ctx_free(struct gw_tls_ctx *c);
 
