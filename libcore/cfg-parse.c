@@ -463,6 +463,84 @@ parse_health(struct ck *ck, const struct json_object *up,
 	pop(ck, old);
 }
 
+/* An upstream's string key resolved as a file name; 1, 0 absent, -1. */
+static int
+get_file(struct ck *ck, const struct json_object *v, const char *key,
+    char **out)
+{
+	char	*abs;
+	int	 rc;
+
+	if ((rc = get_str(ck, v, key, out)) != 1)
+		return rc;
+	if ((abs = gw_jcheck_resolve(ck->jc, *out)) == NULL) {
+		struct json_object	*t;
+		size_t			 old = push_key(ck, key);
+
+		gw_jv_get(v, key, &t);
+		cerr(ck, v, key, t, "file name too long");
+		pop(ck, old);
+		return -1;
+	}
+	free(*out);
+	*out = abs;
+	return 1;
+}
+
+/*
+ * The client certificate an upstream shows, and the name it asks for:
+ * only for https:// targets.
+ */
+static void
+upstream_tls(struct ck *ck, const struct json_object *v,
+    struct gw_cfg_upstream *u)
+{
+	struct json_object	*t = NULL;
+	struct gw_err		 err;
+	const char		*key = NULL;
+	size_t			 old;
+	int			 tls = 0, c, k;
+
+	for (size_t i = 0; i < u->ntargets; i++)
+		tls |= u->targets[i].ct.tls;
+	c = get_file(ck, v, "client_cert", &u->client_cert);
+	k = get_file(ck, v, "client_key", &u->client_key);
+	if (get_str(ck, v, "server_name", &u->server_name) == 1 &&
+	    (u->server_name[0] == '\0' || strlen(u->server_name) > 253 ||
+	    strspn(u->server_name, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") !=
+	    strlen(u->server_name))) {
+		gw_jv_get(v, "server_name", &t);
+		old = push_key(ck, "server_name");
+		cerr(ck, v, "server_name", t, "'%s' is not a host name",
+		    u->server_name);
+		pop(ck, old);
+	}
+	if ((c == 1) != (k == 1) && c != -1 && k != -1)
+		key = c == 1 ? "client_cert" : "client_key";
+	else if (c == 1 && k == 1 && gw_tls_check_pair(u->client_cert,
+	    u->client_key, &err) == -1)
+		key = "client_cert";
+	if (key != NULL) {
+		gw_jv_get(v, key, &t);
+		old = push_key(ck, key);
+		if (c == 1 && k == 1)
+			cerr(ck, v, key, t, "%s", err.msg);
+		else
+			cerr(ck, v, key, t, "\"client_cert\" and "
+			    "\"client_key\" go together");
+		pop(ck, old);
+	}
+	key = u->client_cert != NULL ? "client_cert" :
+	    u->server_name != NULL ? "server_name" : NULL;
+	if (key != NULL && !tls && u->ntargets > 0) {
+		gw_jv_get(v, key, &t);
+		old = push_key(ck, key);
+		cerr(ck, v, key, t, "\"%s\" goes with https:// targets", key);
+		pop(ck, old);
+	}
+}
+
 static void
 parse_upstream(struct ck *ck, const struct json_object *ups, const char *name,
     const struct json_object *v, struct gw_cfg_upstream *u)
@@ -471,7 +549,8 @@ parse_upstream(struct ck *ck, const struct json_object *ups, const char *name,
 		"targets", "balance", "connect_timeout_ms", "timeout_ms",
 		"idle_timeout_ms", "retries", "max_fails", "fail_timeout_ms",
 		"keepalive", "keepalive_timeout_ms", "ca_file", "tls_verify",
-		"preserve_host", "health_check", NULL
+		"client_cert", "client_key", "server_name", "preserve_host",
+		"health_check", NULL
 	};
 	struct json_object	*t;
 	char			*s = NULL, **urls = NULL;
@@ -540,15 +619,8 @@ parse_upstream(struct ck *ck, const struct json_object *ups, const char *name,
 	(void)get_u32(ck, v, "keepalive", 0, 100000, &u->keepalive);
 	(void)get_u32(ck, v, "keepalive_timeout_ms", 1, 3600000,
 	    &u->keepalive_timeout_ms);
-	if (get_str(ck, v, "ca_file", &u->ca_file) == 1) {
-		char *abs = gw_jcheck_resolve(ck->jc, u->ca_file);
-
-		if (abs != NULL) {
-			free(u->ca_file);
-			u->ca_file = abs;
-		}
-	}
-	if (u->ca_file != NULL && access(u->ca_file, R_OK) == -1) {
+	if (get_file(ck, v, "ca_file", &u->ca_file) == 1 &&
+	    access(u->ca_file, R_OK) == -1) {
 		gw_jv_get(v, "ca_file", &t);
 		old = push_key(ck, "ca_file");
 		cerr(ck, v, "ca_file", t, "cannot read '%s': %s", u->ca_file,
@@ -556,6 +628,7 @@ parse_upstream(struct ck *ck, const struct json_object *ups, const char *name,
 		pop(ck, old);
 	}
 	(void)get_bool(ck, v, "tls_verify", &u->tls_verify);
+	upstream_tls(ck, v, u);
 	(void)get_bool(ck, v, "preserve_host", &u->preserve_host);
 	if (gw_jv_get(v, "health_check", &t))
 		parse_health(ck, v, t, &u->health);

@@ -150,6 +150,9 @@ gw_cfg_finish(struct gw_cfg *cfg, struct gw_err *err)
 
 			ct->ca_file = u->ca_file;
 			ct->tls_verify = u->tls_verify;
+			ct->client_cert = u->client_cert;
+			ct->client_key = u->client_key;
+			ct->server_name = u->server_name;
 			ct->keepalive = u->keepalive;
 			ct->keepalive_ms = u->keepalive_timeout_ms;
 		}
@@ -237,6 +240,9 @@ gw_cfg_unref(struct gw_cfg *cfg)
 			free(u->targets[j].url);
 		free(u->targets);
 		free(u->ca_file);
+		free(u->client_cert);
+		free(u->client_key);
+		free(u->server_name);
 		free(u->health.path);
 	}
 	free(cfg->upstreams);

@@ -61,6 +61,9 @@ struct gw_cfg_upstream {
 	uint32_t		 keepalive_timeout_ms; /* how long one is kept */
 	char			*ca_file;	/* NULL: the system's CAs */
 	int			 tls_verify;
+	char			*client_cert;	/* PEM, or NULL: none */
+	char			*client_key;
+	char			*server_name;	/* NULL: the target's host */
 	int			 preserve_host;
 	struct gw_cfg_health	 health;
 };

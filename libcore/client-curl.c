@@ -54,6 +54,7 @@ struct cx {
 	struct cx		*prev, *next;
 	CURL			*easy;
 	struct curl_slist	*hdrs;
+	struct curl_slist	*connect_to;	/* with a server_name */
 	char			*url;
 	char			*method;
 	int64_t			 body_len;
@@ -225,6 +226,8 @@ cx_release(struct cx *x)
 	}
 	curl_slist_free_all(x->hdrs);
 	x->hdrs = NULL;
+	curl_slist_free_all(x->connect_to);
+	x->connect_to = NULL;
 	if (x->prev != NULL)
 		x->prev->next = x->next;
 	else if (cs->live == x)
@@ -470,6 +473,42 @@ write_cb(char *buf, size_t size, size_t nmemb, void *arg)
 
 /* The interface. */
 
+/*
+ * A target with a server_name: the URL names it, for the SNI and the
+ * certificate check, and CURLOPT_CONNECT_TO goes to the target's address.
+ * (The Host field is the caller's, in the headers.)
+ */
+static int
+server_name_url(struct cx *x, const struct gw_client_target *t,
+    const struct gw_client_request *r)
+{
+	const char	*hp = t->hostport.p, *end = hp + t->hostport.len;
+	const char	*hend, *port = "443";
+	char		*ct;
+	int		 plen = 3;
+
+	if (hp[0] == '[' && (hend = memchr(hp, ']', t->hostport.len)) != NULL)
+		hend++;
+	else if ((hend = memrchr(hp, ':', t->hostport.len)) == NULL)
+		hend = end;
+	if (hend < end && hend[0] == ':') {
+		port = hend + 1;
+		plen = (int)(end - port);
+	}
+	if (asprintf(&x->url, "https://%s:%.*s%.*s", t->server_name, plen,
+	    port, (int)r->target.len, r->target.p) == -1) {
+		x->url = NULL;
+		return -1;
+	}
+	/* "::host:port": from any name and port to the target */
+	if (asprintf(&ct, "::%.*s:%.*s", (int)(hend - hp), hp, plen,
+	    port) == -1)
+		return -1;
+	x->connect_to = curl_slist_append(NULL, ct);
+	free(ct);
+	return x->connect_to == NULL ? -1 : 0;
+}
+
 static int
 build(struct cx *x, const struct gw_client_request *r)
 {
@@ -478,12 +517,18 @@ build(struct cx *x, const struct gw_client_request *r)
 	int				 has_accept = 0, has_ctype = 0;
 	size_t				 ul;
 
-	ul = strlen(t->url) + r->target.len + 1;
-	if ((x->url = malloc(ul)) == NULL ||
-	    (x->method = gw_str_dup(r->method)) == NULL)
+	if (t->tls && t->server_name != NULL) {
+		if (server_name_url(x, t, r) == -1)
+			return -1;
+	} else {
+		ul = strlen(t->url) + r->target.len + 1;
+		if ((x->url = malloc(ul)) == NULL)
+			return -1;
+		(void)snprintf(x->url, ul, "%s%.*s", t->url,
+		    (int)r->target.len, r->target.p);
+	}
+	if ((x->method = gw_str_dup(r->method)) == NULL)
 		return -1;
-	(void)snprintf(x->url, ul, "%s%.*s", t->url, (int)r->target.len,
-	    r->target.p);
 	for (size_t i = 0; i < r->nheaders; i++) {
 		const struct gw_http_header	*h = &r->headers[i];
 		struct curl_slist		*n;
@@ -549,6 +594,14 @@ build(struct cx *x, const struct gw_client_request *r)
 	    t->tls_verify ? 2L : 0L);
 	if (t->ca_file != NULL)
 		(void)curl_easy_setopt(e, CURLOPT_CAINFO, t->ca_file);
+	if (t->client_cert != NULL) {
+		(void)curl_easy_setopt(e, CURLOPT_SSLCERT, t->client_cert);
+		(void)curl_easy_setopt(e, CURLOPT_SSLCERTTYPE, "PEM");
+		(void)curl_easy_setopt(e, CURLOPT_SSLKEY, t->client_key);
+		(void)curl_easy_setopt(e, CURLOPT_SSLKEYTYPE, "PEM");
+	}
+	if (x->connect_to != NULL)
+		(void)curl_easy_setopt(e, CURLOPT_CONNECT_TO, x->connect_to);
 	if (r->head)
 		(void)curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
 	else if (!gw_str_eq(r->method, GW_STR("GET")) || r->body_len != 0)

@@ -48,6 +48,9 @@ struct gw_client_target {
 	/* TLS (libcurl backend) */
 	const char		*ca_file;	/* NULL: the system's CAs */
 	int			 tls_verify;
+	const char		*client_cert;	/* PEM, or NULL: none */
+	const char		*client_key;	/* PEM, with client_cert */
+	const char		*server_name;	/* SNI and name verified, or NULL */
 	uint32_t		 keepalive;	/* idle connections kept */
 	uint32_t		 keepalive_ms;	/* how long one is kept */
 };

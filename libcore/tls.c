@@ -221,6 +221,41 @@ cert_names(struct cert *ce, X509 *x, struct gw_err *err)
 	return 0;
 }
 
+/* A certificate chain and its key into ctx; -1 with err naming the file. */
+static int
+load_pair(SSL_CTX *ctx, const char *cert, const char *key, struct gw_err *err)
+{
+	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
+		ssl_err(err, "cannot load the certificate");
+		return gw_err_prefix(err, "'%s'", cert);
+	}
+	if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 &&
+	    ERR_GET_REASON(ERR_peek_last_error()) !=
+	    X509_R_KEY_VALUES_MISMATCH) {
+		ssl_err(err, "cannot load the key");
+		return gw_err_prefix(err, "'%s'", key);
+	}
+	if (SSL_CTX_check_private_key(ctx) != 1) {
+		ERR_clear_error();
+		return gw_err_set(err, GW_E_CONFIG, "'%s' and '%s': the key "
+		    "does not match the certificate", key, cert);
+	}
+	return 0;
+}
+
+int
+gw_tls_check_pair(const char *cert, const char *key, struct gw_err *err)
+{
+	SSL_CTX	*ctx;
+	int	 rc;
+
+	if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL)
+		return ssl_err(err, "cannot make a TLS context");
+	rc = load_pair(ctx, cert, key, err);
+	SSL_CTX_free(ctx);
+	return rc;
+}
+
 /* A context for one certificate, with the listener's settings. */
 static int
 cert_load(struct gw_tls_ctx *c, struct cert *ce, const struct gw_tls_opts *o,
@@ -248,21 +283,8 @@ cert_load(struct gw_tls_ctx *c, struct cert *ce, const struct gw_tls_opts *o,
 	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
 	if (SSL_CTX_set_tlsext_ticket_key_evp_cb(ce->ctx, ticket_cb) != 1)
 		return ssl_err(err, "cannot set the session ticket keys");
-	if (SSL_CTX_use_certificate_chain_file(ce->ctx, o->cert) != 1) {
-		ssl_err(err, "cannot load the certificate");
-		return gw_err_prefix(err, "'%s'", o->cert);
-	}
-	if (SSL_CTX_use_PrivateKey_file(ce->ctx, o->key, SSL_FILETYPE_PEM) !=
-	    1 && ERR_GET_REASON(ERR_peek_last_error()) !=
-	    X509_R_KEY_VALUES_MISMATCH) {
-		ssl_err(err, "cannot load the key");
-		return gw_err_prefix(err, "'%s'", o->key);
-	}
-	if (SSL_CTX_check_private_key(ce->ctx) != 1) {
-		ERR_clear_error();
-		return gw_err_set(err, GW_E_CONFIG, "'%s' and '%s': the key "
-		    "does not match the certificate", o->key, o->cert);
-	}
+	if (load_pair(ce->ctx, o->cert, o->key, err) == -1)
+		return -1;
 	/*
 	 * Sessions resume under the certificate they were made with, and
 	 * only there: the session id context is the certificate's hash.

@@ -56,6 +56,14 @@ int	gw_tls_ctx_add_cert(struct gw_tls_ctx *c, const struct gw_tls_opts *o,
 	    struct gw_err *err);
 void	gw_tls_ctx_free(struct gw_tls_ctx *c);
 
+/*
+ * Whether the PEM files cert (a chain) and key load and belong together,
+ * as for a client certificate to show upstream: 0, or -1 with err naming
+ * the file.
+ */
+int	gw_tls_check_pair(const char *cert, const char *key,
+	    struct gw_err *err);
+
 /* TLS on connected socket fd (not owned). */
 struct gw_tls	*gw_tls_new(struct gw_tls_ctx *c, int fd, struct gw_err *err);
 void	gw_tls_free(struct gw_tls *t);
