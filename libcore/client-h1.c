@@ -609,25 +609,32 @@ parse_head(struct h1x *x)
 	for (;;) {
 		enum http_errno e;
 
-		/* the first end of a head, CRLF CRLF or a lax LF LF */
+		/*
+		 * The first end of a head: an empty line, CRLF CRLF or a lax
+		 * LF LF or LF CRLF.  Found from the line ends forward, never
+		 * past the longest head, so the body that came with the head
+		 * is not searched (it was, three times, by memmem()).
+		 */
+		end = NULL;
+		hl = 0;
 		{
-			const char *crlf = memmem(p, avail, "\r\n\r\n", 4);
-			const char *lf = memmem(p, avail, "\n\n", 2);
-			const char *lfcr = memmem(p, avail, "\n\r\n", 3);
+			size_t		 lim = avail < GW_MAX_RESP_HEADER_BYTES + 3 ?
+			    avail : GW_MAX_RESP_HEADER_BYTES + 3;
+			const char	*q = p, *qe = p + lim;
 
-			end = NULL;
-			hl = 0;
-			if (crlf != NULL) {
-				end = crlf;
-				hl = (size_t)(crlf - p) + 4;
-			}
-			if (lf != NULL && (end == NULL || lf < end)) {
-				end = lf;
-				hl = (size_t)(lf - p) + 2;
-			}
-			if (lfcr != NULL && (end == NULL || lfcr < end)) {
-				end = lfcr;
-				hl = (size_t)(lfcr - p) + 3;
+			while ((q = memchr(q, '\n', (size_t)(qe - q))) != NULL &&
+			    qe - q > 1) {
+				if (q[1] == '\n') {
+					end = q;
+					hl = (size_t)(q - p) + 2;
+					break;
+				}
+				if (q[1] == '\r' && qe - q > 2 && q[2] == '\n') {
+					end = q;
+					hl = (size_t)(q - p) + 3;
+					break;
+				}
+				q++;
 			}
 		}
 		if (end == NULL) {
