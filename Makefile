@@ -144,6 +144,7 @@ coverage:
 
 # libFuzzer targets: make fuzz FUZZ_TIME=60 (seconds per target).
 FUZZ_TIME ?= 60
+FUZZ_JOBS ?= 1
 FUZZ_CC ?= clang
 FUZZ_OBJS := $(LIB_SRCS:libcore/%.c=build-fuzz/obj/%.o)
 fuzz-deps:
@@ -166,7 +167,8 @@ build-fuzz/fuzz-%: tests/fuzz/fuzz-%.c build-fuzz/libcore.a
 	    build-fuzz/libcore.a $(LDLIBS)
 
 fuzz: $(FUZZ_BINS)
-	@FUZZ_TIME=$(FUZZ_TIME) sh tests/fuzz/run.sh $(FUZZ_BINS)
+	@FUZZ_TIME=$(FUZZ_TIME) FUZZ_JOBS=$(FUZZ_JOBS) \
+	    sh tests/fuzz/run.sh $(FUZZ_BINS)
 
 lint: deps
 	@BUILD=$(BUILD) LINT_ONLY=1 sh tests/run.sh

@@ -15,7 +15,9 @@
 #
 # FUZZ_TIME	seconds per target (default 60)
 # FUZZ_MERGE=1	merge new coverage into tests/fuzz/corpus/NAME/
-# FUZZ_ARGS	more libFuzzer options, e.g. "-jobs=2 -max_len=4096"
+# FUZZ_ARGS	more libFuzzer options, e.g. "-max_len=4096"
+# FUZZ_JOBS	targets fuzzed at once (default 1), each on its own CPU; the
+#		reports come out target by target all the same
 
 cd "$(dirname "$0")/../.." || exit 70
 FUZZ_TIME=${FUZZ_TIME:-60}
@@ -24,6 +26,33 @@ FUZZ_ARGS=${FUZZ_ARGS:-}
 if test $# = 0; then
 	echo "usage: FUZZ_TIME=60 sh tests/fuzz/run.sh build-fuzz/fuzz-NAME..." >&2
 	exit 64
+fi
+
+FUZZ_JOBS=${FUZZ_JOBS:-1}
+if test "$FUZZ_JOBS" -gt 1 && test $# -gt 1; then
+	# Deal the targets out to FUZZ_JOBS runs of this script, round-robin.
+	tmp=$(mktemp -d "${TMPDIR:-/tmp}/fuzz-run.XXXXXX") || exit 70
+	trap 'rm -rf "$tmp"' EXIT
+	i=0
+	for bin in "$@"; do
+		echo "$bin" >>"$tmp/list.$((i % FUZZ_JOBS))"
+		i=$((i + 1))
+	done
+	j=0
+	while test "$j" -lt "$FUZZ_JOBS" && test -f "$tmp/list.$j"; do
+		# shellcheck disable=SC2046
+		FUZZ_JOBS=1 sh "$0" $(cat "$tmp/list.$j") >"$tmp/out.$j" 2>&1 &
+		echo $! >"$tmp/pid.$j"
+		j=$((j + 1))
+	done
+	crashed=0
+	j=0
+	while test -f "$tmp/pid.$j"; do
+		wait "$(cat "$tmp/pid.$j")" || crashed=1
+		cat "$tmp/out.$j"
+		j=$((j + 1))
+	done
+	exit "$crashed"
 fi
 
 crashed=0
