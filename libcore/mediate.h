@@ -33,7 +33,6 @@
 #include "buf.h"
 #include "err.h"
 #include "jcheck.h"
-#include "policy.h"
 #include "soap.h"
 #include "xml.h"
 
@@ -134,7 +133,8 @@ int	gw_mediate_compare(const char *kind, const char *want, size_t wl,
 	    struct gw_err *err);
 
 /*
- * The "mediate" policy of gw-serve routes:
+ * The "mediate" policy of gw-serve routes (mediate-policy.c, apart so
+ * that what runs mediations does not link the server):
  *
  *	{ "mediate": { "request": "m/req.json", "response": "m/resp.json" } }
  *
@@ -145,6 +145,7 @@ int	gw_mediate_compare(const char *kind, const char *want, size_t wl,
  * version when the response mediation makes SOAP.  gw-mediate(5) says
  * the rest.
  */
+struct gw_policy_type;
 extern const struct gw_policy_type gw_policy_mediate;
 
 #endif /* GW_MEDIATE_H */
