@@ -205,7 +205,9 @@ test_expect_success 'the worker survived and holds no extra descriptors' '
 	test_alive "$worker" &&
 	sleep 0.2 &&
 	count_fds "$worker" >fds.after &&
-	test_cmp fds.before fds.after
+	# none more than before; a pooled upstream connection open then
+	# may have timed out since
+	test "$(cat fds.after)" -le "$(cat fds.before)"
 '
 
 test_expect_success 'and still serves' '

@@ -164,7 +164,9 @@ test_expect_success 'no worker died, no descriptor leaked' '
 	test_alive "$worker" &&
 	sleep 0.5 &&
 	count_fds "$worker" >fds.after &&
-	test_cmp fds.before fds.after &&
+	# none more than before; a pooled upstream connection open then
+	# may have timed out since
+	test "$(cat fds.after)" -le "$(cat fds.before)" &&
 	! grep -q "worker .* died\|exited with status" gw.log
 '
 
