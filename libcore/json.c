@@ -138,7 +138,8 @@ gw_json_escape_append(struct gw_buf *out, const char *s, size_t len,
 			return -1;
 		i++;
 	}
-	return gw_buf_append(out, p + i - run, run, err);
+	/* s may be NULL when len is 0: no arithmetic on it then */
+	return run == 0 ? 0 : gw_buf_append(out, p + i - run, run, err);
 }
 
 /*

@@ -1518,7 +1518,8 @@ emit_members(struct xt *t, uint32_t id, struct gw_err *err)
 	const struct gw_jx_friendly	*f = t->f;
 	struct tnode			*nd = &t->n[id];
 	const struct textra		*x = xof(t, nd);
-	const char			*txt = t->text.p + nd->text;
+	const char			*txt = t->text.p != NULL ?
+					    t->text.p + nd->text : "";
 	size_t				 tl = nd->tl & TL_LEN, base, pl;
 
 	if (f->ns_block != NULL && x->nns > 0) {
@@ -1610,8 +1611,8 @@ emit_value(struct xt *t, uint32_t id, struct gw_err *err)
 	members = (f->ns_block != NULL && x->nns > 0) || x->nattr > 0 ||
 	    nd->first != 0 || f->text_always;
 	if (!members)
-		return emit_scalar(t, t->text.p + nd->text, nd->tl & TL_LEN,
-		    err);
+		return emit_scalar(t, t->text.p != NULL ? t->text.p +
+		    nd->text : "", nd->tl & TL_LEN, err);
 	if (gw_jxi_jw_open(&t->w, '{', err) == -1 ||
 	    emit_members(t, id, err) == -1)
 		return -1;

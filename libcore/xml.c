@@ -405,6 +405,16 @@ sax_text(void *ctx, const xmlChar *ch, int len)
 
 	if (ps->failed || len <= 0)
 		return;
+	/*
+	 * libxml2 lets some byte sequences that are not UTF-8 through in
+	 * CDATA sections (an overlong C1 90 was one) and refuses the same
+	 * text when what was made from it is read again; refuse it here.
+	 */
+	if (!gw_xml_valid_chars((const char *)ch, (size_t)len)) {
+		stop(ps, GW_E_PROTO, "text that is not UTF-8, or holds a "
+		    "character XML does not allow");
+		return;
+	}
 	gw_err_clear(&err);
 	if (ps->h->text != NULL && ps->h->text(ps->arg, (const char *)ch,
 	    (size_t)len, &err) == -1)
