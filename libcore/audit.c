@@ -837,7 +837,13 @@ sniff_add(struct gw_audit_scan *s, const char *p, size_t len, int http_ok,
 		if (!strchr(" \t\r\n", s->sniff.p[i]))
 			break;
 	if (!end && s->sniff.len < SNIFF_MAX) {
+		size_t rest = s->sniff.len - i;
+
 		if (i == s->sniff.len)
+			return 0;
+		/* a byte order mark, or its start, decides nothing yet */
+		if (rest <= 3 && memcmp(s->sniff.p + i, "\xef\xbb\xbf",
+		    rest) == 0)
 			return 0;
 		if (http_ok && i == 0 && memchr(s->sniff.p, '\n',
 		    s->sniff.len) == NULL)
