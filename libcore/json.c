@@ -40,37 +40,9 @@
 #include "err.h"
 #include "gw.h"
 #include "json.h"
+#include "str.h"
 
 /* Length of the valid UTF-8 sequence at p (1..4), or 0 if invalid. */
-static size_t
-utf8_seq(const unsigned char *p, size_t len)
-{
-	uint32_t	cp;
-	size_t		n;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		n = 2, cp = p[0] & 0x1fu;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		n = 3, cp = p[0] & 0x0fu;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		n = 4, cp = p[0] & 0x07u;
-	else
-		return 0;
-	if (len < n)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3fu);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 ||
-	    cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
 int
 gw_json_escape_append(struct gw_buf *out, const char *s, size_t len,
     struct gw_err *err)
@@ -83,13 +55,14 @@ gw_json_escape_append(struct gw_buf *out, const char *s, size_t len,
 		unsigned char	c = p[i];
 		char		esc[7];
 		size_t		elen = 0, n;
+		uint32_t	cp;
 
 		if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
 			i++;
 			run++;
 			continue;
 		}
-		if (c >= 0x80 && (n = utf8_seq(p + i, len - i)) > 0) {
+		if (c >= 0x80 && (n = gw_utf8_decode(p + i, len - i, &cp)) > 0) {
 			i += n;
 			run += n;
 			continue;

@@ -548,36 +548,13 @@ orch_json_parse(struct gw_arena *a, const char *p, size_t len,
 int
 orch_utf8_valid(const char *s, size_t len)
 {
-	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 n;
+	uint32_t		 cp;
 
-	for (size_t i = 0; i < len;) {
-		unsigned	c = p[i], n, cp;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf)
-			n = 1, cp = c & 0x1f;
-		else if (c >= 0xe0 && c <= 0xef)
-			n = 2, cp = c & 0x0f;
-		else if (c >= 0xf0 && c <= 0xf4)
-			n = 3, cp = c & 0x07;
-		else
+	for (size_t i = 0; i < len; i += n)
+		if ((n = gw_utf8_decode(p + i, len - i, &cp)) == 0)
 			return 0;
-		if (len - i <= n)
-			return 0;
-		for (unsigned k = 1; k <= n; k++) {
-			if ((p[i + k] & 0xc0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (p[i + k] & 0x3f);
-		}
-		if ((n == 2 && (cp < 0x800 ||
-		    (cp >= 0xd800 && cp <= 0xdfff))) ||
-		    (n == 3 && (cp < 0x10000 || cp > 0x10ffff)))
-			return 0;
-		i += n + 1;
-	}
 	return 1;
 }
 

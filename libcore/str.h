@@ -49,4 +49,11 @@ char	*gw_str_dup(struct gw_str s);
  */
 size_t	gw_str_distance(const char *a, const char *b, size_t cap);
 
+/*
+ * The UTF-8 sequence at p (len > 0 bytes there): its length, with the code
+ * point in *cp, or 0 if it is not shortest-form UTF-8 of a Unicode scalar
+ * value (overlong, a surrogate, past U+10FFFF, cut short).
+ */
+size_t	gw_utf8_decode(const unsigned char *p, size_t len, uint32_t *cp);
+
 #endif /* GW_STR_H */

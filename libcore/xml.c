@@ -37,6 +37,7 @@
 #include "buf.h"
 #include "err.h"
 #include "gw.h"
+#include "str.h"
 #include "xml-int.h"
 #include "xml.h"
 
@@ -1265,39 +1266,6 @@ gw_xml_xpath(const struct gw_xml_doc *d, const char *expr,
  * Characters and names.
  */
 
-/* Decode the UTF-8 sequence at p: its length (0 if invalid), *cp. */
-static size_t
-utf8_dec(const unsigned char *p, size_t len, uint32_t *cp)
-{
-	uint32_t	c;
-	size_t		n;
-
-	if (p[0] < 0x80) {
-		*cp = p[0];
-		return 1;
-	}
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		n = 2, c = p[0] & 0x1fu;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		n = 3, c = p[0] & 0x0fu;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		n = 4, c = p[0] & 0x07u;
-	else
-		return 0;
-	if (len < n)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (p[i] & 0x3fu);
-	}
-	if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 ||
-	    c > 0x10ffff)) || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return n;
-}
-
 int
 gw_xml_valid_chars(const char *s, size_t len)
 {
@@ -1310,7 +1278,7 @@ gw_xml_valid_chars(const char *s, size_t len)
 			i++;
 			continue;
 		}
-		if ((n = utf8_dec(p + i, len - i, &c)) == 0)
+		if ((n = gw_utf8_decode(p + i, len - i, &c)) == 0)
 			return 0;
 		if ((c < 0x20 && c != 0x9 && c != 0xa && c != 0xd) ||
 		    c == 0xfffe || c == 0xffff)
@@ -1351,7 +1319,7 @@ gw_xml_valid_name(const char *s, size_t len, int colon)
 	if (len == 0)
 		return 0;
 	while (i < len) {
-		if ((n = utf8_dec(p + i, len - i, &c)) == 0)
+		if ((n = gw_utf8_decode(p + i, len - i, &c)) == 0)
 			return 0;
 		i += n;
 		if (c == ':') {
