@@ -948,20 +948,8 @@ fj_event(void *arg, const struct gw_json_event *ev, struct gw_err *err)
 {
 	struct fj *c = arg;
 
-	if (c->skip > 0) {
-		if (ev->type == GW_JSON_BEGIN_OBJECT ||
-		    ev->type == GW_JSON_BEGIN_ARRAY)
-			c->skip++;
-		else if (ev->type == GW_JSON_END_OBJECT ||
-		    ev->type == GW_JSON_END_ARRAY)
-			c->skip--;
-		else if (ev->type == GW_JSON_KEY)
-			return 0;
-		if (c->skip == 1 && ev->type != GW_JSON_BEGIN_OBJECT &&
-		    ev->type != GW_JSON_BEGIN_ARRAY)
-			c->skip = 0;
+	if (gw_jxi_skip(&c->skip, ev->type))
 		return 0;
-	}
 	if (ev->type == GW_JSON_END_OBJECT || ev->type == GW_JSON_END_ARRAY)
 		return fj_finish(c, err);
 	if (c->n == 0)

@@ -28,6 +28,13 @@ int	gw_jxi_out_flush(struct gw_jxi_out *o, int force, struct gw_err *err);
 /* Drop what this conversion added (and was not flushed). */
 void	gw_jxi_out_fail(struct gw_jxi_out *o);
 
+/*
+ * While *skip > 0 the events of a dropped value (the loser of a duplicate
+ * key; *skip is 1 when it is about to start) go by: 1 when ev's type t was
+ * one of them, 0 when the event is to be used.
+ */
+int	gw_jxi_skip(size_t *skip, enum gw_json_type t);
+
 /* A set of byte strings (object keys). */
 struct gw_jxi_keys {
 	size_t		*slots;

@@ -96,6 +96,23 @@ gw_jxi_keys_release(struct gw_jxi_keys *k)
 	memset(k, 0, sizeof(*k));
 }
 
+int
+gw_jxi_skip(size_t *skip, enum gw_json_type t)
+{
+	if (*skip == 0)
+		return 0;
+	if (t == GW_JSON_BEGIN_OBJECT || t == GW_JSON_BEGIN_ARRAY)
+		(*skip)++;
+	else if (t == GW_JSON_END_OBJECT || t == GW_JSON_END_ARRAY)
+		(*skip)--;
+	else if (t == GW_JSON_KEY)
+		return 1;
+	if (*skip == 1 && t != GW_JSON_BEGIN_OBJECT &&
+	    t != GW_JSON_BEGIN_ARRAY)
+		*skip = 0;
+	return 1;
+}
+
 void
 gw_jxi_keys_reset(struct gw_jxi_keys *k)
 {
@@ -507,21 +524,8 @@ j2x_event(void *arg, const struct gw_json_event *ev, struct gw_err *err)
 	const char	*name = NULL;
 	int		 esc, indent = c->o->flags & GW_JX_INDENT;
 
-	if (c->skip > 0) {
-		/* the value of a duplicate key that loses */
-		if (ev->type == GW_JSON_BEGIN_OBJECT ||
-		    ev->type == GW_JSON_BEGIN_ARRAY)
-			c->skip++;
-		else if (ev->type == GW_JSON_END_OBJECT ||
-		    ev->type == GW_JSON_END_ARRAY)
-			c->skip--;
-		else if (ev->type == GW_JSON_KEY)
-			return 0;
-		if (c->skip == 1 && ev->type != GW_JSON_BEGIN_OBJECT &&
-		    ev->type != GW_JSON_BEGIN_ARRAY)
-			c->skip = 0;
+	if (gw_jxi_skip(&c->skip, ev->type))
 		return 0;
-	}
 	switch (ev->type) {
 	case GW_JSON_KEY: {
 		struct j2x_frame	*f = &c->frames[c->nframes - 1];
@@ -715,20 +719,8 @@ norm_event(void *arg, const struct gw_json_event *ev, struct gw_err *err)
 {
 	struct norm *c = arg;
 
-	if (c->skip > 0) {
-		if (ev->type == GW_JSON_BEGIN_OBJECT ||
-		    ev->type == GW_JSON_BEGIN_ARRAY)
-			c->skip++;
-		else if (ev->type == GW_JSON_END_OBJECT ||
-		    ev->type == GW_JSON_END_ARRAY)
-			c->skip--;
-		else if (ev->type == GW_JSON_KEY)
-			return 0;
-		if (c->skip == 1 && ev->type != GW_JSON_BEGIN_OBJECT &&
-		    ev->type != GW_JSON_BEGIN_ARRAY)
-			c->skip = 0;
+	if (gw_jxi_skip(&c->skip, ev->type))
 		return 0;
-	}
 	switch (ev->type) {
 	case GW_JSON_BEGIN_OBJECT:
 	case GW_JSON_BEGIN_ARRAY:
