@@ -14,31 +14,7 @@
 #include "xml.h"
 #include "tap.h"
 
-static char dir[PATH_MAX];
-
-static void
-put(const char *name, const char *text)
-{
-	char	 path[PATH_MAX + 64];
-	FILE	*fp;
-
-	(void)snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if ((fp = fopen(path, "w")) == NULL) {
-		perror(path);
-		exit(1);
-	}
-	(void)fputs(text, fp);
-	(void)fclose(fp);
-}
-
-static const char *
-at(const char *name)
-{
-	static char path[PATH_MAX + 64];
-
-	(void)snprintf(path, sizeof(path), "%s/%s", dir, name);
-	return path;
-}
+#include "tmpdir.h"
 
 /* json -> xml -> json; returns the final text (static) or NULL. */
 static const char *
@@ -602,13 +578,7 @@ test_flush(void)
 int
 main(void)
 {
-	char tmpl[] = "/tmp/gw-jsonxml-test.XXXXXX";
-
-	if (mkdtemp(tmpl) == NULL) {
-		perror("mkdtemp");
-		return 1;
-	}
-	(void)snprintf(dir, sizeof(dir), "%s", tmpl);
+	tmpdir_make("gw-jsonxml-test");
 	test_lossless();
 	test_xml_to_json();
 	test_normalize();
@@ -618,12 +588,7 @@ main(void)
 	test_schema();
 	test_options();
 	test_flush();
-	{
-		char cmd[PATH_MAX + 16];
-
-		(void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-		(void)system(cmd);
-	}
+	tmpdir_remove();
 	(void)round_trip("1", 1, GW_JX_DUP_REJECT, 0, NULL);
 	return done_testing();
 }

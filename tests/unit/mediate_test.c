@@ -18,31 +18,7 @@
 #include "xml.h"
 #include "tap.h"
 
-static char dir[PATH_MAX];
-
-static void
-put(const char *name, const char *text)
-{
-	char	 path[PATH_MAX + 64];
-	FILE	*fp;
-
-	(void)snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if ((fp = fopen(path, "w")) == NULL) {
-		perror(path);
-		exit(1);
-	}
-	(void)fputs(text, fp);
-	(void)fclose(fp);
-}
-
-static const char *
-at(const char *name)
-{
-	static char path[PATH_MAX + 64];
-
-	(void)snprintf(path, sizeof(path), "%s/%s", dir, name);
-	return path;
-}
+#include "tmpdir.h"
 
 #define XSL_HEAD "<xsl:stylesheet version=\"1.0\" " \
     "xmlns:xsl=\"http://www.w3.org/1999/XSL/Transform\">"
@@ -518,24 +494,13 @@ test_policy(void)
 int
 main(void)
 {
-	char tmpl[] = "/tmp/gw-mediate-test.XXXXXX";
-
-	if (mkdtemp(tmpl) == NULL) {
-		perror("mkdtemp");
-		return 1;
-	}
-	(void)snprintf(dir, sizeof(dir), "%s", tmpl);
+	tmpdir_make("gw-mediate-test");
 	test_load_errors();
 	test_runs();
 	test_fused();
 	test_tests();
 	test_policy();
-	{
-		char cmd[PATH_MAX + 16];
-
-		(void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-		(void)system(cmd);
-	}
+	tmpdir_remove();
 	{
 		struct gw_mediate_run r;
 		int rc;

@@ -16,31 +16,7 @@
 #include "xml.h"
 #include "tap.h"
 
-static char dir[PATH_MAX];
-
-static void
-put(const char *name, const char *text)
-{
-	char	 path[PATH_MAX * 2];
-	FILE	*fp;
-
-	(void)snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if ((fp = fopen(path, "w")) == NULL) {
-		perror(path);
-		exit(1);
-	}
-	(void)fputs(text, fp);
-	(void)fclose(fp);
-}
-
-static const char *
-at(const char *name)
-{
-	static char path[PATH_MAX + 64];
-
-	(void)snprintf(path, sizeof(path), "%s/%s", dir, name);
-	return path;
-}
+#include "tmpdir.h"
 
 static int
 parses(const char *s, struct gw_err *err)
@@ -568,24 +544,13 @@ test_xslt(void)
 int
 main(void)
 {
-	char tmpl[] = "/tmp/gw-xml-test.XXXXXX";
-
-	if (mkdtemp(tmpl) == NULL) {
-		perror("mkdtemp");
-		return 1;
-	}
-	(void)snprintf(dir, sizeof(dir), "%s", tmpl);
+	tmpdir_make("gw-xml-test");
 	test_parse();
 	test_tree();
 	test_c14n();
 	test_sax();
 	test_chars();
 	test_xslt();
-	{
-		char cmd[PATH_MAX + 16];
-
-		(void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-		(void)system(cmd);
-	}
+	tmpdir_remove();
 	return done_testing();
 }
