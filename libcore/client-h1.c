@@ -37,12 +37,9 @@
 #include "str.h"
 
 #define READ_CHUNK	(16 * 1024)
-#define RECV_MAX	(64 * 1024)	/* gathered before the body goes on */
-#define RBUF_MAX	(GW_MAX_RESP_HEADER_BYTES + RECV_MAX)
 #define SEND_CHUNK	(16 * 1024)
 #define OUT_MAX		(64 * 1024)
 #define SPARES		256
-#define BIG_SPARES	64	/* spares that keep buffers above OUT_MAX */
 
 struct h1x;
 
@@ -68,7 +65,6 @@ struct h1x {
 	struct h1x		*spare_next;
 	struct h1conn		*conn;
 	struct gw_buf		 out;		/* head, then body framing */
-	struct gw_buf		 in;		/* receive buffer, when not lent */
 	size_t			 out_off;
 	size_t			 head_len;
 	int64_t			 body_len;	/* -1: chunked */
@@ -177,6 +173,8 @@ conn_release(struct h1conn *c, int reusable)
 	c->idle = 1;
 	c->reused = 1;
 	c->rbuf.len = c->roff = 0;
+	if (c->rbuf.cap > READ_CHUNK * 2)
+		gw_buf_release(&c->rbuf);
 	if (gw_io_modify(&c->io, EPOLLIN | EPOLLRDHUP, NULL) == -1) {
 		conn_close(c);
 		return;
@@ -218,7 +216,7 @@ conn_connect(struct gw_client_pool *p, uint32_t timeout_ms, int *err_no)
 	}
 	c->pool = p;
 	c->fd = fd;
-	gw_buf_init(&c->rbuf, RBUF_MAX);
+	gw_buf_init(&c->rbuf, GW_MAX_RESP_HEADER_BYTES + READ_CHUNK * 2);
 	if (connect(fd, (const struct sockaddr *)&t->addr, t->addrlen) == -1) {
 		if (errno != EINPROGRESS) {
 			*err_no = errno;
@@ -252,20 +250,14 @@ x_destroy(void *arg)
 	struct h1x		*x = arg;
 	struct gw_client	*c = x->base.pool->client;
 
-	/* keep a few for the next requests, buffers included */
-	if (c->nh1free < SPARES) {
-		if (x->out.cap > OUT_MAX * 2 || (x->out.cap > OUT_MAX &&
-		    c->nh1free >= BIG_SPARES))
-			gw_buf_release(&x->out);
-		if (c->nh1free >= BIG_SPARES)
-			gw_buf_release(&x->in);
+	/* keep a few for the next requests, buffer included */
+	if (c->nh1free < SPARES && x->out.cap <= OUT_MAX) {
 		x->spare_next = c->h1free;
 		c->h1free = x;
 		c->nh1free++;
 		return;
 	}
 	gw_buf_release(&x->out);
-	gw_buf_release(&x->in);
 	free(x);
 }
 
@@ -277,7 +269,6 @@ h1_free_spares(struct gw_client *c)
 
 		c->h1free = x->spare_next;
 		gw_buf_release(&x->out);
-		gw_buf_release(&x->in);
 		free(x);
 	}
 	c->nh1free = 0;
@@ -289,36 +280,6 @@ x_detach(struct h1x *x)
 	if (x->conn != NULL && x->conn->x == x)
 		x->conn->x = NULL;
 	x->conn = NULL;
-}
-
-/*
- * The receive buffer (up to RBUF_MAX) belongs to the exchange: lent to its
- * connection while attached, taken back when it leaves, so that idle
- * connections in the pool hold none.
- */
-static void
-rbuf_lend(struct h1x *x, struct h1conn *c)
-{
-	if (c->rbuf.p != NULL || x->in.p == NULL)
-		return;
-	c->rbuf.p = x->in.p;
-	c->rbuf.cap = x->in.cap;
-	c->rbuf.len = c->roff = 0;
-	x->in.p = NULL;
-	x->in.cap = 0;
-}
-
-static void
-rbuf_keep(struct h1x *x, struct h1conn *c)
-{
-	if (x->in.p == NULL) {
-		x->in.p = c->rbuf.p;
-		x->in.cap = c->rbuf.cap;
-		c->rbuf.p = NULL;
-		c->rbuf.cap = 0;
-	} else
-		gw_buf_release(&c->rbuf);
-	c->rbuf.len = c->roff = 0;
 }
 
 static void
@@ -338,7 +299,6 @@ x_finish(struct h1x *x, enum gw_client_status st, const char *msg)
 			    http_should_keep_alive(&c->parser));
 		else
 			conn_close(c);
-		rbuf_keep(x, c);
 	}
 	if (!x->base.cancelled)
 		x->base.cbs->done(arg, st, msg);
@@ -370,7 +330,6 @@ x_attach(struct h1x *x, int fresh)
 	x->out_off = 0;
 	c->roff = 0;
 	c->rbuf.len = 0;
-	rbuf_lend(x, c);
 	return 0;
 }
 
@@ -385,7 +344,6 @@ x_broken(struct h1x *x, const char *why)
 		x->retried = 1;
 		x_detach(x);
 		conn_close(c);
-		rbuf_keep(x, c);
 		if (x_attach(x, 1) == 0 && x->conn != NULL &&
 		    !x->conn->connecting)
 			x_pump(x);
@@ -805,68 +763,51 @@ x_parse(struct h1x *x)
 	conn_update(c);
 }
 
-/*
- * Read what the socket holds: after a read that filled the room offered,
- * read again, until RECV_MAX bytes wait unparsed.  The body then goes on
- * in one piece (one write to the client) rather than one per READ_CHUNK,
- * with a trip through the loop between them.
- */
 static void
 conn_read(struct h1conn *c)
 {
-	struct h1x	*x = c->x;
-	size_t		 room;
-	ssize_t		 n;
-	int		 got = 0;
+	ssize_t n;
 
-	if (x == NULL) {
+	if (c->roff > 0 && c->roff == c->rbuf.len) {
+		c->roff = 0;
+		c->rbuf.len = 0;
+	} else if (c->roff > 0 && c->rbuf.cap - c->rbuf.len < READ_CHUNK) {
+		gw_buf_consume(&c->rbuf, c->roff);
+		c->roff = 0;
+	}
+	if (gw_buf_reserve(&c->rbuf, READ_CHUNK, NULL) == -1) {
+		if (c->x != NULL)
+			x_finish(c->x, GW_CLIENT_BAD_RESPONSE,
+			    "response head too large");
+		else
+			conn_close(c);
+		return;
+	}
+	do
+		n = read(c->fd, c->rbuf.p + c->rbuf.len,
+		    c->rbuf.cap - c->rbuf.len);
+	while (n == -1 && errno == EINTR);
+	if (n == -1) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return;
+		c->eof = 1;
+		if (c->x != NULL && !c->x->resp_head) {
+			x_broken(c->x, strerror(errno));
+			return;
+		}
+	} else if (n == 0)
+		c->eof = 1;
+	else {
+		c->rbuf.len += (size_t)n;
+		if (c->x != NULL)
+			c->x->got_bytes = 1;
+	}
+	if (c->x == NULL) {
 		/* an idle connection spoke or closed: drop it */
 		conn_close(c);
 		return;
 	}
-	if (c->roff > 0) {
-		gw_buf_consume(&c->rbuf, c->roff);
-		c->roff = 0;
-	}
-	do {
-		/* the first read sizes the buffer for a whole RECV_MAX */
-		if (gw_buf_reserve(&c->rbuf, c->rbuf.cap == 0 ?
-		    RECV_MAX + READ_CHUNK : READ_CHUNK, NULL) == -1) {
-			/* the body is full only if stopped and the socket broke */
-			x_finish(x, x->resp_head ? GW_CLIENT_TRUNCATED :
-			    GW_CLIENT_BAD_RESPONSE, x->resp_head ?
-			    "no room for the response body" :
-			    "response head too large");
-			return;
-		}
-		/* the buffer may hold the NUL byte past max: leave it */
-		room = (c->rbuf.cap < RBUF_MAX ? c->rbuf.cap : RBUF_MAX) -
-		    c->rbuf.len;
-		do
-			n = read(c->fd, c->rbuf.p + c->rbuf.len, room);
-		while (n == -1 && errno == EINTR);
-		if (n == -1) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK) {
-				if (!got)
-					return;
-				break;
-			}
-			c->eof = 1;
-			if (!x->resp_head) {
-				x_broken(x, strerror(errno));
-				return;
-			}
-			break;
-		}
-		if (n == 0) {
-			c->eof = 1;
-			break;
-		}
-		c->rbuf.len += (size_t)n;
-		x->got_bytes = 1;
-		got = 1;
-	} while ((size_t)n == room && c->rbuf.len < RECV_MAX);
-	x_parse(x);
+	x_parse(c->x);
 }
 
 static void
@@ -982,25 +923,21 @@ h1_start(struct gw_client_pool *p, const struct gw_client_request *r,
 {
 	struct gw_client	*c = p->client;
 	struct h1x		*x;
-	struct gw_buf		 out, in;
+	struct gw_buf		 out;
 
 	if ((x = c->h1free) != NULL) {
 		c->h1free = x->spare_next;
 		c->nh1free--;
 		out = x->out;
 		out.len = 0;
-		in = x->in;
 	} else if ((x = malloc(sizeof(*x))) == NULL) {
 		gw_err_set(err, GW_E_NOMEM, "out of memory");
 		return NULL;
-	} else {
+	} else
 		gw_buf_init(&out, 0);
-		gw_buf_init(&in, RBUF_MAX);
-	}
 	/* the field array is filled before it is read: no need to clear it */
 	memset(x, 0, offsetof(struct h1x, h));
 	x->out = out;
-	x->in = in;
 	x->base.backend = BACKEND_H1;
 	x->base.pool = p;
 	x->base.cbs = cbs;
@@ -1012,7 +949,6 @@ h1_start(struct gw_client_pool *p, const struct gw_client_request *r,
 	if (serialize(x, r) == -1 ||
 	    gw_loop_defer(p->client->loop, x_kick, x) == -1) {
 		gw_buf_release(&x->out);
-		gw_buf_release(&x->in);
 		free(x);
 		gw_err_set(err, GW_E_NOMEM, "out of memory");
 		return NULL;

@@ -56,8 +56,7 @@
 #define ARENA_POOL	64
 #define LOGBUF_FLUSH	(64 * 1024)
 #define SPARE_BUFS	256	/* read buffers kept for reuse */
-/* a head and a body window in one read; a body piece queued whole */
-#define SPARE_CAP	(BODY_WINDOW + READ_CHUNK * 2)
+#define SPARE_CAP	(READ_CHUNK * 2)
 
 enum conn_state {
 	C_HEAD,		/* waiting for a request head */
@@ -343,19 +342,14 @@ buf_give_back(struct gw_server *srv, struct gw_buf *b)
 	gw_buf_release(b);
 }
 
-/* A spare, or a new buffer of the spares' size (so that it can be one). */
-static int
+static void
 buf_take(struct gw_server *srv, struct gw_buf *b)
 {
-	if (b->p != NULL)
-		return 0;
-	if (srv->nspare > 0)
+	if (b->p == NULL && srv->nspare > 0) {
 		b->p = srv->spare[--srv->nspare];
-	else if ((b->p = malloc(SPARE_CAP)) == NULL)
-		return -1;
-	b->cap = SPARE_CAP;
-	b->len = 0;
-	return 0;
+		b->cap = SPARE_CAP;
+		b->len = 0;
+	}
 }
 
 /* The access log: one JSON object per line, flushed once per iteration. */
@@ -887,7 +881,8 @@ emit_start(struct gw_req *req, int status,
 	int		 has_date = 0, http10;
 
 	req->resp_started = 1;
-	(void)buf_take(c->srv, &c->wbuf);	/* or it grows as it fills */
+	if (c->wbuf.p == NULL)
+		buf_take(c->srv, &c->wbuf);
 	req->status = status;
 	req->resp_length = content_length;
 	http10 = req->head == NULL || req->head->version == 10;
@@ -2382,9 +2377,13 @@ conn_read(struct conn *c)
 			gw_buf_consume(&c->rbuf, c->roff);
 			c->roff = 0;
 		}
-		if (buf_take(c->srv, &c->rbuf) == -1) {
-			c->io_error = 1;
-			return;
+		if (c->rbuf.p == NULL) {
+			buf_take(c->srv, &c->rbuf);
+			if (c->rbuf.p == NULL &&
+			    gw_buf_reserve(&c->rbuf, SPARE_CAP, NULL) == -1) {
+				c->io_error = 1;
+				return;
+			}
 		}
 		/* full: what is there must be processed first */
 		if (c->rbuf.len - c->roff + READ_CHUNK > c->rbuf.max)
@@ -2663,7 +2662,8 @@ conn_new(struct gw_server *srv, int fd, const struct sockaddr *sa)
 	c->srv = srv;
 	c->fd = fd;
 	c->state = C_HEAD;
-	gw_buf_init(&c->rbuf, srv->cfg->limits.max_header_bytes + SPARE_CAP);
+	gw_buf_init(&c->rbuf, srv->cfg->limits.max_header_bytes +
+	    READ_CHUNK * 3);
 	gw_buf_init(&c->wbuf, 0);
 	if (sa == NULL || sa->sa_family == AF_UNIX)
 		(void)snprintf(c->client, sizeof(c->client), "unix");
